@@ -1,0 +1,35 @@
+// buildtool's entry point: the command table and exit codes. Each command lives in its own
+// file and returns an exit code; only cli/ writes to stderr.
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/debug_command.h"
+
+namespace {
+
+// Exit codes: 0 success, 1 the command failed (bad input, failed build), 2 bad usage.
+constexpr int kExitUsage = 2;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"buildtool: a daemonless container image builder"};
+  app.require_subcommand(1);
+
+  CLI::App* debug = app.add_subcommand("debug", "Show the intermediate forms of a build");
+  debug->require_subcommand(1);
+  std::string ast_path;
+  CLI::App* ast = debug->add_subcommand("ast", "Print the Dockerfile syntax tree (BuildKit's dump)");
+  ast->add_option("file", ast_path, "The Dockerfile, or - for standard input")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : kExitUsage;
+  }
+  if (ast->parsed()) return bt::cli::RunDebugAst(ast_path);
+  return kExitUsage;
+}
