@@ -42,7 +42,7 @@ struct Error {
   int sys_errno = 0;
 
   // Adds one line of context on the way up (crun's crun_error_wrap).
-  Error&& Wrap(std::string outer) && {
+  Error Wrap(std::string outer) && {
     context.push_back(std::move(outer));
     return std::move(*this);
   }

@@ -14,7 +14,7 @@ namespace {
 
 std::string GenerateDockerfile(int instructions) {
   std::string out = "# syntax=docker/dockerfile:1\nARG BASE=busybox\n";
-  int n = 2;
+  int n = 1;  // the ARG above
   for (int i = 0; n < instructions; ++i) {
     const std::string s = std::to_string(i);
     switch (i % 10) {
