@@ -42,7 +42,7 @@ class MapShellEnv : public ShellEnv {
 
 // BuildKit's Lex fields.
 struct ShellLexOptions {
-  char32_t escape = U'\\';  // `\` or `` ` `` (the escape parser directive)
+  char32_t escape = U'\\';   // `\` or `` ` `` (the escape parser directive)
   bool raw_quotes = false;   // keep the quote characters in the result
   bool raw_escapes = false;  // keep escape characters in the result (escaping still applies)
   bool skip_process_quotes = false;  // quotes are ordinary characters
@@ -52,9 +52,9 @@ struct ShellLexOptions {
 
 // The outcome of expanding one word (BuildKit's ProcessWordResult).
 struct ExpandedWord {
-  std::string word;                // expanded as a single word, no splitting
-  std::vector<std::string> words;  // the same input split into words like a shell
-  std::set<std::string> matched;   // variable names looked up and found
+  std::string word;                 // expanded as a single word, no splitting
+  std::vector<std::string> words;   // the same input split into words like a shell
+  std::set<std::string> matched;    // variable names looked up and found
   std::set<std::string> unmatched;  // variable names looked up and not found
 };
 
@@ -65,6 +65,7 @@ class ShellLexer {
   // Expands `word`. All fields of the result are filled (ProcessWordWithMatches). Fails with
   // kInvalidArgument and BuildKit's message, e.g. `failed to process "${a:-b": syntax
   // error: missing '}'`, or `failed to process "${X:?}": X: is not allowed to be unset`.
+  // Unlike BuildKit, `${...}` nested more than 100 levels deep is rejected (stack depth).
   Result<ExpandedWord> ProcessWord(std::string_view word, const ShellEnv& env) const;
   // The words of `word` (ProcessWords); errors as for ProcessWord.
   Result<std::vector<std::string>> ProcessWords(std::string_view word, const ShellEnv& env) const;

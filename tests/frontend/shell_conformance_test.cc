@@ -2,9 +2,8 @@
 // byte for byte into shared/conformance/shell) through ShellLexer, reading them by the rules
 // of shared/conformance/parser/README.md, "Shell-word tables" (which follow lex_test.go's
 // TestShellParser4EnvVars and TestShellParser4Words).
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -96,11 +95,11 @@ TEST_CASE("every case of BuildKit's envVarTest expands to the expected single wo
 
     ++ran;
     const Result<ExpandedWord> result = lexer.ProcessWord(source, env);
-    const std::string got = result.has_value() ? unicode::Quote(result->word)
-                                               : "error: " + result.error().message;
+    const std::string got =
+        result.has_value() ? unicode::Quote(result->word) : "error: " + result.error().message;
     INFO("got " << got);
-    const bool ok = expected == "error" ? !result.has_value()
-                                        : result.has_value() && result->word == expected;
+    const bool ok =
+        expected == "error" ? !result.has_value() : result.has_value() && result->word == expected;
     CHECK(ok);
     if (ok) ++passed;
   }

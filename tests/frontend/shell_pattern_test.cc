@@ -2,11 +2,10 @@
 // Expected values are BuildKit's: each was produced by running frontend/dockerfile/shell/lex.go
 // (moby/buildkit 73ed682, Go 1.19) on `${V<op>$P}` with V, P (and R) set to the inputs here,
 // and lex_test.go TestConvertShellPatternToRegex gives the compile cases.
-#include <catch2/catch.hpp>
-
-#include <string>
-
 #include "frontend/shell_pattern.h"
+
+#include <catch2/catch.hpp>
+#include <string>
 
 namespace bt::frontend {
 namespace {
@@ -34,6 +33,9 @@ constexpr auto kShortest = AffixMatch::kShortest;
 constexpr auto kLongest = AffixMatch::kLongest;
 constexpr auto kFirst = ReplaceCount::kFirst;
 constexpr auto kAll = ReplaceCount::kAll;
+const std::string kInvalid = "\xff";  // not UTF-8
+const std::string kReplacement = "\uFFFD";
+const std::string kByteOrderMark = "\uFEFF";
 
 TEST_CASE("patterns compile like convertShellPatternToRegex", "[frontend][shell]") {
   for (const char* valid : {"*", "?", R"(\*)", R"((()[]{\}^$.\*\?|\\)"}) {
@@ -74,17 +76,17 @@ TEST_CASE("* and ? never match a newline, as Go's regexp `.` does not", "[fronte
 
 TEST_CASE("patterns match runes, an invalid byte being one U+FFFD", "[frontend][shell]") {
   CHECK(Prefix("?", "한국", kShortest) == "국");
-  CHECK(Prefix("?", "\xff" "ab", kShortest) == "ab");
-  CHECK(Prefix("\xEF\xBF\xBD", "\xff" "ab", kShortest) == "ab");
-  CHECK(Replace("\xC3\xA9\xff", "?", ".", kAll) == "..");
+  CHECK(Prefix("?", kInvalid + "ab", kShortest) == "ab");
+  CHECK(Prefix(kReplacement, kInvalid + "ab", kShortest) == "ab");
+  CHECK(Replace("é" + kInvalid, "?", ".", kAll) == "..");
   // BuildKit reverses the value rune by rune for %, which re-encodes an invalid byte.
-  CHECK(Suffix("x", "\xff" "a", kShortest) == "\xEF\xBF\xBD" "a");
+  CHECK(Suffix("x", kInvalid + "a", kShortest) == kReplacement + "a");
 }
 
 TEST_CASE("a byte order mark opening the (reversed) pattern is skipped", "[frontend][shell]") {
   // Go's text/scanner drops a leading U+FEFF; for % it is the reversed pattern that leads.
-  CHECK(Prefix("\xEF\xBB\xBF" "a", "abc", kShortest) == "bc");
-  CHECK(Suffix("a\xEF\xBB\xBF", "cba", kShortest) == "cb");
+  CHECK(Prefix(kByteOrderMark + "a", "abc", kShortest) == "bc");
+  CHECK(Suffix("a" + kByteOrderMark, "cba", kShortest) == "cb");
 }
 
 TEST_CASE("/ replaces the leftmost match once, taking the longest match at that start",
@@ -124,8 +126,7 @@ TEST_CASE("// expands $ in the replacement like Go's Regexp.Expand", "[frontend]
   CHECK(Replace("abc", "b", "$", kAll) == "a$c");
 }
 
-TEST_CASE("invalid patterns are reported with the pattern BuildKit compiled",
-          "[frontend][shell]") {
+TEST_CASE("invalid patterns are reported with the pattern BuildKit compiled", "[frontend][shell]") {
   Result<std::string> trailing = TrimShellPrefix(R"(\)", "x", kShortest);
   REQUIRE_FALSE(trailing.has_value());
   CHECK(trailing.error().code == ErrorCode::kInvalidArgument);
