@@ -222,6 +222,7 @@ Result<WordExpander::Segment> WordExpander::ProcessStopOn(char32_t stop, Escapes
     if (ch == '$' || ch == '<' || (quote && !options_.skip_process_quotes)) {
       BT_ASSIGN_OR_RETURN(std::string text, ProcessSpecial(ch));
       result += text;
+      if (result.size() > options_.max_value_bytes) return ValueTooLong(options_.max_value_bytes);
       // Only a variable's value is split into words; quoted text and `<<` stay whole.
       if (ch == '$') {
         words.AddString(text);
@@ -410,7 +411,8 @@ Result<std::string> WordExpander::ProcessReplace(const std::string& name) {
     // lex.go writes a single `/` back here, also for `//`.
     return "${" + name + "/" + pattern->word + "/" + replacement->word + "}";
   }
-  return ReplaceShellPattern(value.value_or(""), pattern->word, replacement->word, count);
+  return ReplaceShellPattern(value.value_or(""), pattern->word, replacement->word, count,
+                             options_.max_value_bytes);
 }
 
 // A variable name: letters, digits and `_`; or all the digits of a positional parameter; or

@@ -48,6 +48,10 @@ struct ShellLexOptions {
   bool skip_process_quotes = false;  // quotes are ordinary characters
   // An unset variable stays as written (`$X`, `${X}`, `${X:-y}`) instead of expanding.
   bool skip_unset_env = false;
+  // Published limit (SECURITY.md case 44): an expansion that produces a longer value fails
+  // with "value exceeds N bytes" instead of exhausting memory (`ENV b=$a$a` doubled 40 times,
+  // nested `${a//}` replacements).
+  std::size_t max_value_bytes = std::size_t{1} << 20;
 };
 
 // The outcome of expanding one word (BuildKit's ProcessWordResult).

@@ -230,8 +230,14 @@ Result<std::string> TrimShellSuffix(std::string_view pattern, std::string_view v
   return ReverseRunes(reversed);
 }
 
+Error ValueTooLong(std::size_t max_bytes) {
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "value exceeds " + std::to_string(max_bytes) + " bytes");
+}
+
 Result<std::string> ReplaceShellPattern(std::string_view value, std::string_view pattern,
-                                        std::string_view replacement, ReplaceCount count) {
+                                        std::string_view replacement, ReplaceCount count,
+                                        std::size_t max_result_bytes) {
   Result<ShellPattern> compiled = ShellPattern::Compile(pattern, ShellPattern::Stars::kGreedy);
   if (!compiled) return InvalidPattern(pattern, compiled.error());
   const ShellPattern& re = *compiled;
@@ -240,6 +246,7 @@ Result<std::string> ReplaceShellPattern(std::string_view value, std::string_view
     const auto span = re.Find(value, 0, ShellPattern::Anchor::kAnywhere);
     if (!span) return std::string(value);
     out.append(value.substr(0, span->begin)).append(replacement).append(value.substr(span->end));
+    if (out.size() > max_result_bytes) return ValueTooLong(max_result_bytes);
     return out;
   }
   // Go's Regexp.replaceAll: successive searches; an empty match right after the previous
@@ -253,6 +260,7 @@ Result<std::string> ReplaceShellPattern(std::string_view value, std::string_view
     if (span->end > last_end || span->begin == 0) {
       AppendExpandedTemplate(out, replacement, value.substr(span->begin, span->end - span->begin));
     }
+    if (out.size() > max_result_bytes) return ValueTooLong(max_result_bytes);
     last_end = span->end;
     const std::size_t width =
         search < value.size()
@@ -267,6 +275,7 @@ Result<std::string> ReplaceShellPattern(std::string_view value, std::string_view
     }
   }
   out.append(value.substr(last_end));
+  if (out.size() > max_result_bytes) return ValueTooLong(max_result_bytes);
   return out;
 }
 

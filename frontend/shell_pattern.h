@@ -71,8 +71,14 @@ Result<std::string> TrimShellSuffix(std::string_view pattern, std::string_view v
 
 // `${VAR/p/r}` (kFirst: the leftmost match, replaced by r verbatim) and `${VAR//p/r}` (kAll:
 // Go's Regexp.ReplaceAllString, so `$$`, `$0` and `${0}` in r are expanded; see the .cc).
+// A result longer than max_result_bytes is an error: replacing every match of an empty
+// pattern multiplies sizes, so nested replacements would otherwise grow exponentially.
 enum class ReplaceCount { kFirst, kAll };
 Result<std::string> ReplaceShellPattern(std::string_view value, std::string_view pattern,
-                                        std::string_view replacement, ReplaceCount count);
+                                        std::string_view replacement, ReplaceCount count,
+                                        std::size_t max_result_bytes);
+
+// The error for an expansion that grew past its limit: "value exceeds N bytes".
+Error ValueTooLong(std::size_t max_bytes);
 
 }  // namespace bt::frontend

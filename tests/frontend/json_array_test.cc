@@ -19,7 +19,7 @@ TEST_CASE("an array of strings is the exec form, with JSON escapes decoded", "[f
   CHECK(ParseJsonArray("[]").elements.empty());
 }
 
-TEST_CASE("invalid UTF-8 and lone surrogates become U+FFFD; pairs combine", "[frontend][json]") {
+TEST_CASE("invalid UTF-8 and lone surrogates become U+FFFD and pairs combine", "[frontend][json]") {
   CHECK(ParseJsonArray("[\"a\xFF" "b\"]").elements == Strings{"a\xEF\xBF\xBD" "b"});
   CHECK(ParseJsonArray(R"(["\ud83d\ude00"])").elements == Strings{"\xF0\x9F\x98\x80"});
   CHECK(ParseJsonArray(R"(["\ud83dx"])").elements == Strings{"\xEF\xBF\xBDx"});

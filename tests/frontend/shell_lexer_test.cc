@@ -400,3 +400,26 @@ TEST_CASE("deeply nested substitutions are rejected instead of exhausting the st
 
 }  // namespace
 }  // namespace bt::frontend
+
+namespace bt::frontend {
+namespace {
+
+TEST_CASE("an expansion that grows past the value limit fails with a clear error",
+          "[frontend][shell]") {
+  // SECURITY.md case 44: `ENV b=$a$a` doubled 40 times, and nested replace-all bombs.
+  ShellLexOptions options;
+  options.max_value_bytes = 1000;
+  const ShellLexer lexer(options);
+  const MapShellEnv env{{"a", std::string(400, 'a')}, {"s", "0123456789"}};
+  CHECK(lexer.ProcessWord("$a$a", env)->word.size() == 800);
+  const Result<ExpandedWord> doubled = lexer.ProcessWord("$a$a$a", env);
+  REQUIRE_FALSE(doubled.has_value());
+  CHECK(doubled.error().message.find("value exceeds 1000 bytes") != std::string::npos);
+  const Result<ExpandedWord> nested = lexer.ProcessWord("${s///${s///${s///$s}}}", env);
+  REQUIRE_FALSE(nested.has_value());
+  CHECK(nested.error().message.find("value exceeds 1000 bytes") != std::string::npos);
+  CHECK(ShellLexOptions{}.max_value_bytes == 1u << 20);
+}
+
+}  // namespace
+}  // namespace bt::frontend

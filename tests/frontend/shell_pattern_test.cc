@@ -5,10 +5,13 @@
 #include "frontend/shell_pattern.h"
 
 #include <catch2/catch.hpp>
+#include <limits>
 #include <string>
 
 namespace bt::frontend {
 namespace {
+
+constexpr std::size_t kNoLimit = std::numeric_limits<std::size_t>::max();
 
 std::string Prefix(std::string_view pattern, std::string_view value, AffixMatch match) {
   Result<std::string> result = TrimShellPrefix(pattern, value, match);
@@ -24,7 +27,7 @@ std::string Suffix(std::string_view pattern, std::string_view value, AffixMatch 
 
 std::string Replace(std::string_view value, std::string_view pattern, std::string_view repl,
                     ReplaceCount count) {
-  Result<std::string> result = ReplaceShellPattern(value, pattern, repl, count);
+  Result<std::string> result = ReplaceShellPattern(value, pattern, repl, count, kNoLimit);
   REQUIRE(result.has_value());
   return *result;
 }
@@ -138,7 +141,7 @@ TEST_CASE("invalid patterns are reported with the pattern BuildKit compiled", "[
   Result<std::string> reversed = TrimShellSuffix(R"(a\)", "a", kShortest);
   REQUIRE_FALSE(reversed.has_value());
   CHECK(reversed.error().message == R"(invalid pattern (\a) in substitution: invalid escape '\a')");
-  Result<std::string> replace = ReplaceShellPattern("x", R"(\\\)", "", kAll);
+  Result<std::string> replace = ReplaceShellPattern("x", R"(\\\)", "", kAll, kNoLimit);
   REQUIRE_FALSE(replace.has_value());
   CHECK_THAT(replace.error().message, Catch::StartsWith(R"(invalid pattern (\\\) in)"));
 }
@@ -157,6 +160,22 @@ TEST_CASE("matching a long value neither recurses nor backtracks", "[frontend][s
   CHECK(Replace(no_b, pattern, "-", kAll) == no_b);
   CHECK(Replace(with_b, pattern, "-", kAll) == "-");
   CHECK(Replace(with_b, "?", "", kAll).empty());
+}
+
+}  // namespace
+}  // namespace bt::frontend
+
+namespace bt::frontend {
+namespace {
+
+TEST_CASE("a replacement that grows past the limit fails instead of growing", "[frontend][shell]") {
+  // Every position of "abcd" matches the empty pattern: 5 insertions of 10 bytes + 4 = 54.
+  const std::string repl(10, 'x');
+  CHECK(ReplaceShellPattern("abcd", "", repl, ReplaceCount::kAll, 54)->size() == 54);
+  const Result<std::string> over = ReplaceShellPattern("abcd", "", repl, ReplaceCount::kAll, 53);
+  REQUIRE_FALSE(over.has_value());
+  CHECK(over.error().message == "value exceeds 53 bytes");
+  CHECK_FALSE(ReplaceShellPattern("abcd", "b", repl, ReplaceCount::kFirst, 12).has_value());
 }
 
 }  // namespace
