@@ -86,7 +86,7 @@ class InstructionAssembler : public DockerfileLexer::Observer {
     }
     terminators_.clear();
     if (node) {
-      for (const Heredoc& h : node->heredocs) terminators_.push_back(&h);
+      for (const Heredoc& h : node->heredocs) terminators_.push_back({h.name, h.chomp});
     }
     nodes_.push_back(std::move(node));
     return terminators_.size();
@@ -94,9 +94,9 @@ class InstructionAssembler : public DockerfileLexer::Observer {
 
   bool IsHeredocTerminator(size_t start, size_t stop) override {
     BT_CHECK(!terminators_.empty());
-    const Heredoc& current = *terminators_.front();
+    const Terminator& current = terminators_.front();
     std::string_view line = TrimNewline(text_.substr(start, stop - start));
-    if (current.chomp) {
+    if (current.strip_leading_tabs) {
       while (!line.empty() && line.front() == '\t') line.remove_prefix(1);
     }
     if (line != current.name) return false;
@@ -117,7 +117,11 @@ class InstructionAssembler : public DockerfileLexer::Observer {
   std::string logical_;  // the current instruction's line, continuations joined
   bool open_ = false;    // an instruction has started and not ended
   std::vector<Result<Node>> nodes_;
-  std::deque<const Heredoc*> terminators_;  // into nodes_.back(): bodies still to end
+  struct Terminator {
+    std::string name;
+    bool strip_leading_tabs;  // `<<-`
+  };
+  std::deque<Terminator> terminators_;  // of the last instruction's bodies still open
 };
 
 // Turns grammar errors (which the grammar makes impossible) into an Error, never a throw.
