@@ -70,7 +70,8 @@ struct ImageConfig {
 // wrong type, an invalid digest or more than max_bytes of input is kInvalidArgument.
 Result<ImageConfig> ParseImageConfig(std::string_view json, std::size_t max_bytes = 16u << 20);
 
-// Deterministic JSON: fields in the order of the OCI/Docker structs, maps sorted, so the same
+// Deterministic JSON: top-level keys sorted as BuildKit's exporter writes them (it re-marshals
+// through a map), struct order inside config, rootfs and history; maps sorted. The same
 // config always gives the same bytes (and digest).
 std::string SerializeImageConfig(const ImageConfig& config);
 

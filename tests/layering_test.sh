@@ -31,7 +31,7 @@ for dir in $modules; do
       mod=${inc%%/*}
       good=0
       for a in $ok; do
-        case "$inc" in "$a"/*) good=1 ;; esac
+        case "$inc" in "$a"/*|"$a".*|"$a"_*) good=1 ;; esac
       done
       if [ "$good" -ne 1 ]; then
         echo "layering: $f includes \"$inc\" (module $mod is not below $dir)"
