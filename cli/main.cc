@@ -24,6 +24,16 @@ int main(int argc, char** argv) {
   CLI::App* ast = debug->add_subcommand("ast", "Print the Dockerfile syntax tree (BuildKit's dump)");
   ast->add_option("file", ast_path, "The Dockerfile, or - for standard input")->required();
 
+  bt::cli::BuildFlags ir_flags;
+  std::string ir_format = "json";
+  CLI::App* ir = debug->add_subcommand("ir", "Print the build graph (IR) of a Dockerfile");
+  ir->add_option("context", ir_flags.context, "The build context directory")->required();
+  ir->add_option("-f,--file", ir_flags.dockerfile, "The Dockerfile (default: CONTEXT/Dockerfile)");
+  ir->add_option("--build-arg", ir_flags.build_args, "NAME=VALUE, or NAME to take it from the environment");
+  ir->add_option("--target", ir_flags.target, "The stage to build");
+  ir->add_option("--platform", ir_flags.platform, "The target platform (os/arch[/variant])");
+  ir->add_option("--format", ir_format, "json or dot")->check(CLI::IsMember({"json", "dot"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -31,5 +41,9 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   if (ast->parsed()) return bt::cli::RunDebugAst(ast_path);
+  if (ir->parsed()) {
+    return bt::cli::RunDebugIr(ir_flags, ir_format == "dot" ? bt::cli::IrFormat::kDot
+                                                           : bt::cli::IrFormat::kJson);
+  }
   return kExitUsage;
 }

@@ -35,9 +35,13 @@ class Lowering {
     StageDispatcher dispatcher(options_, plan_, DockerfileLexer(ast_));
     dispatcher.set_context_includes(std::move(includes));
     std::vector<StageState> states(plan_.stages.size());
-    for (std::size_t i = 0; i < plan_.stages.size(); ++i) {
-      if (!plan_.reachable[i]) continue;
-      BT_TRY(DispatchStage(i, dispatcher, states));
+    // Images named only by --from are resolved with the bases, before any stage runs
+    // (resolveReachableStages marks unregistered states dispatched); stages in file order.
+    for (const bool synthetic : {true, false}) {
+      for (std::size_t i = 0; i < plan_.stages.size(); ++i) {
+        if (!plan_.reachable[i] || plan_.stages[i].synthetic != synthetic) continue;
+        BT_TRY(DispatchStage(i, dispatcher, states));
+      }
     }
     *context_paths = dispatcher.context_paths();
 

@@ -18,7 +18,8 @@ struct KnownInstruction {
   Builder build;
 };
 
-// BuildKit's command.Commands, sorted by name (the order ties are broken in for hints).
+// BuildKit's command.Commands. Sorted by name: of two names equally close to a misspelling,
+// the first is suggested (BuildKit walks a Go map, so its pick among ties is random).
 constexpr KnownInstruction kInstructions[] = {
     {"add", internal::BuildAdd},
     {"arg", internal::BuildArg},
@@ -51,16 +52,11 @@ std::vector<std::string> NodeArgs(const Node& node) {
   return args;
 }
 
-// ParseInstruction's fallback: UnknownInstructionError, with a hint from the uppercased
-// command names compared case-insensitively.
+// ParseInstruction's fallback: UnknownInstructionError with a case-insensitive hint, which
+// takes the case of what was written (`FORM` -> FROM, `form` -> from).
 Error UnknownInstruction(const Node& node) {
   std::vector<std::string> names;
-  for (const KnownInstruction& known : kInstructions) {
-    std::string upper(known.name);
-    std::transform(upper.begin(), upper.end(), upper.begin(),
-                   [](char c) { return static_cast<char>(c - 'a' + 'A'); });
-    names.push_back(std::move(upper));
-  }
+  for (const KnownInstruction& known : kInstructions) names.emplace_back(known.name);
   return internal::InvalidInstruction(WithSuggestion(
       "unknown instruction: " + node.keyword, node.keyword, names, SuggestCase::kInsensitive));
 }

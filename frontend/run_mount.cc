@@ -17,6 +17,7 @@ Error MountError(std::string message) {
   return MakeError(ErrorCode::kInvalidArgument, std::move(message));
 }
 
+// In MountType order; MountTypeName indexes it.
 const std::vector<std::string>& MountTypeNames() {
   static const std::vector<std::string> kNames = {"bind", "cache", "tmpfs", "secret", "ssh"};
   return kNames;
@@ -123,7 +124,7 @@ Result<RunMount> ParseMount(std::string_view spec, const WordExpander* expand) {
     if (expand) {
       BT_ASSIGN_OR_RETURN(value, (*expand)(value));
     } else if (key == "from") {
-      // A trailing `$` is literal in the shell lexer, so only that one is let through.
+      // Only the first `$` counts, and a last-character `$` is literal to the shell lexer.
       const std::size_t dollar = value.find('$');
       if (dollar != std::string::npos && dollar != value.size() - 1) {
         return MountError("'" + key +
