@@ -32,13 +32,19 @@ std::string Generate(int stages, int instructions) {
   const int per_stage = instructions / stages;
   for (int s = 0; s < stages; ++s) {
     const std::string n = std::to_string(s);
-    // A chain: every stage builds on the previous one, so the target needs all of them.
-    out += s == 0 ? "FROM ${BASE} AS s0\n" : "FROM s" + std::to_string(s - 1) + " AS s" + n + "\n";
+    // Every fifth stage builds on the previous one, the others on the base image; the last
+    // stage copies from all of them, so the target needs every stage.
+    out += s % 5 == 4 ? "FROM s" + std::to_string(s - 1) + " AS s" + n + "\n"
+                      : "FROM ${BASE} AS s" + n + "\n";
+    if (s == stages - 1) {
+      for (int d = 0; d < s; ++d) out += "COPY --from=s" + std::to_string(d) + " /work /all/" + std::to_string(d) + "\n";
+    }
     for (int i = 1; i < per_stage; ++i) {
-      const std::string k = std::to_string(i);
+      // Stage-specific values, so that no two stages lower to the same ops.
+      const std::string k = n + "_" + std::to_string(i);
       switch (i % 8) {
         case 0: out += "RUN --mount=type=cache,target=/root/.cache echo " + k + " $VERSION\n"; break;
-        case 1: out += "ENV K" + k + "=v" + k + " PATH=/opt/bin:$PATH\n"; break;
+        case 1: out += "ENV K" + k + "=v" + k + " P" + k + "=/opt/" + k + ":$PATH\n"; break;
         case 2: out += "WORKDIR /work/" + k + "\n"; break;
         case 3: out += "COPY src/" + k + " ./dst" + k + "\n"; break;
         case 4: out += "ARG A" + k + "=${VERSION}-" + k + "\n"; break;
