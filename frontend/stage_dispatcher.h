@@ -62,6 +62,12 @@ class StageDispatcher {
   Result<void> DispatchCopy(std::size_t index, StageState& s, const CopyCmd& c,
                             std::vector<StageState>& stages);
   Result<void> DispatchAdd(std::size_t index, StageState& s, const AddCmd& c);
+  // copy_lowering.cc: BuildKit's dispatchCopy, shared by COPY and ADD.
+  struct CopyRequest;
+  Result<void> LowerCopy(std::size_t index, StageState& s, const CopyRequest& request);
+
+  // The stage a --from names: a stage by name or index, or an image read as a stage.
+  Result<std::optional<std::size_t>> StageFor(std::string_view from) const;
 
   std::string StepName(std::size_t index, const InstructionOrigin& origin) const;
   ir::Edge ContextSource();

@@ -1,11 +1,12 @@
-// The StageDispatcher members that add IR vertices: WORKDIR (mkdir), RUN (ExecOp with its
-// mounts), COPY and ADD (FileOp copy actions; MergeOp for --link). BuildKit's dispatchWorkdir,
-// dispatchRun, dispatchRunMounts and dispatchCopy (dockerfile2llb/convert*.go).
-#include <cstring>
+// The StageDispatcher members for WORKDIR (a mkdir FileOp) and RUN (an ExecOp with its
+// mounts): BuildKit's dispatchWorkdir, dispatchRun and dispatchRunMounts
+// (dockerfile2llb/convert.go, convert_runmount.go). COPY and ADD are in copy_lowering.cc.
 #include <string>
 
+#include "frontend/chown_spec.h"
 #include "frontend/container_path.h"
 #include "frontend/go_format.h"
+#include "frontend/heredoc.h"
 #include "frontend/stage_dispatcher.h"
 #include "frontend/unicode.h"
 
@@ -14,57 +15,6 @@ namespace {
 
 Error Invalid(std::string message) {
   return MakeError(ErrorCode::kInvalidArgument, std::move(message));
-}
-
-// USER/--chown "user[:group]" as the IR's Chown: numbers by id, names resolved later.
-ir::UserSpec ToUserSpec(std::string_view s) {
-  std::uint32_t id = 0;
-  bool numeric = !s.empty();
-  for (char ch : s) {
-    if (ch < '0' || ch > '9') numeric = false;
-  }
-  if (numeric) {
-    for (char ch : s) id = id * 10 + static_cast<std::uint32_t>(ch - '0');
-    return id;
-  }
-  return std::string(s);
-}
-
-std::optional<ir::Chown> ParseChown(std::string_view spec) {
-  if (spec.empty()) return std::nullopt;
-  ir::Chown c;
-  const std::size_t colon = spec.find(':');
-  c.user = ToUserSpec(spec.substr(0, colon));
-  if (colon != std::string_view::npos) c.group = ToUserSpec(spec.substr(colon + 1));
-  return c;
-}
-
-// --chmod: octal numbers become a mode; anything else is kept as a symbolic expression.
-Result<std::pair<std::optional<std::uint32_t>, std::string>> ParseChmod(std::string_view chmod) {
-  if (chmod.empty()) return std::pair<std::optional<std::uint32_t>, std::string>();
-  std::uint32_t mode = 0;
-  bool octal = true;
-  for (char ch : chmod) {
-    if (ch < '0' || ch > '7') octal = false;
-    mode = mode * 8 + static_cast<std::uint32_t>(ch - '0');
-  }
-  if (octal && chmod.size() <= 4) {
-    return std::pair<std::optional<std::uint32_t>, std::string>(mode, "");
-  }
-  for (char ch : chmod) {
-    if (!std::strchr("ugoa+-=rwxXst,01234567", ch)) {
-      return Invalid("invalid chmod parameter: '" + std::string(chmod) + "'");
-    }
-  }
-  return std::pair<std::optional<std::uint32_t>, std::string>(std::nullopt, std::string(chmod));
-}
-
-bool HasWildcard(std::string_view s) {
-  return s.find_first_of("*?[") != std::string_view::npos;
-}
-
-bool IsUrl(std::string_view s) {
-  return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0;
 }
 
 // runCommandString: "|N K=V ..." before the command when the stage declared ARGs.
@@ -96,12 +46,40 @@ std::string RunCommandString(const std::vector<std::string>& args, const StageSt
 
 }  // namespace
 
+namespace {
+
+// parser.ChompHeredocContent: leading tabs removed from every line (`<<-`).
+std::string StripLeadingTabs(std::string_view data) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < data.size()) {
+    std::size_t j = i;
+    while (j < data.size() && data[j] == '\t') ++j;
+    const std::size_t nl = data.find('\n', j);
+    const std::size_t end = nl == std::string_view::npos ? data.size() : nl + 1;
+    out.append(data.substr(j, end - j));
+    i = end;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string StageDispatcher::StepName(std::size_t index, const InstructionOrigin& origin) const {
   return "[" + plan_.stages[index].display_name + "] " + origin.code;
 }
 
 oci::Platform StageDispatcher::TargetPlatform() const {
   return options_.target_platform.value_or(options_.build_platform);
+}
+
+Result<std::optional<std::size_t>> StageDispatcher::StageFor(std::string_view from) const {
+  BT_ASSIGN_OR_RETURN(std::optional<std::size_t> stage, FindStage(plan_.stages, from));
+  if (stage) return stage;
+  for (const PlannedStage& ps : plan_.stages) {
+    if (ps.synthetic && ps.base_name == from) return std::optional<std::size_t>(ps.index);
+  }
+  return std::optional<std::size_t>();
 }
 
 ir::Edge StageDispatcher::AddOp(ir::Op op, std::string description,
@@ -161,29 +139,37 @@ Result<void> StageDispatcher::DispatchWorkdir(std::size_t index, StageState& s,
 Result<void> StageDispatcher::DispatchRun(std::size_t index, StageState& s, const RunCmd& c,
                                           std::vector<StageState>& stages) {
   std::vector<std::string> args = c.command.cmd_line;
+  std::optional<ir::Edge> script;  // a heredoc with a shebang, run as a file
   if (!c.command.files.empty()) {
-    // A heredoc script: run its body through the shell (BuildKit's simple-heredoc case),
-    // or, with several files, the reconstituted text.
-    if (c.command.files.size() == 1 && args.size() == 1) {
-      std::string data = c.command.files[0].data;
-      if (c.command.files[0].chomp) {
-        std::string out;
-        std::size_t i = 0;
-        while (i < data.size()) {
-          std::size_t j = i;
-          while (j < data.size() && data[j] == '\t') ++j;
-          const std::size_t nl = data.find('\n', j);
-          const std::size_t end = nl == std::string::npos ? data.size() : nl + 1;
-          out.append(data, j, end - j);
-          i = end;
-        }
-        data = std::move(out);
+    if (args.size() != 1 || !c.command.prepend_shell) {
+      return Invalid("parsing produced an invalid run command: " + GoPlainList(args));
+    }
+    BT_ASSIGN_OR_RETURN(std::optional<Heredoc> whole, ParseHeredocWord(args[0]));
+    if (whole) {
+      // The command is just `<<EOF`: a script with a shebang becomes an executable file
+      // mounted at /dev/pipes/, anything else is given to the shell as the command.
+      const ShellInlineFile& f = c.command.files[0];
+      std::string data = f.chomp ? StripLeadingTabs(f.data) : f.data;
+      if (data.rfind("#!", 0) == 0) {
+        ir::MkfileAction mkfile;
+        mkfile.path = "/" + f.name;
+        mkfile.mode = 0755;
+        mkfile.data = std::move(data);
+        ir::FileOp tree;
+        tree.actions.push_back(std::move(mkfile));
+        ir::Op script_op;
+        script_op.body = std::move(tree);
+        script_op.platform = s.platform;
+        script = AddOp(std::move(script_op), "preparing inline document", &c.origin);
+        args = {JoinPath("/dev/pipes/", f.name)};
+      } else {
+        args = {std::move(data)};
       }
-      args = {data};
     } else {
-      std::string text = args.empty() ? "" : args[0];
+      // A command around several heredocs: the shell gets them back as written.
+      std::string text = args[0];
       for (const ShellInlineFile& f : c.command.files) text += "\n" + f.data + f.name;
-      args = {text};
+      args = {std::move(text)};
     }
   }
   if (c.command.prepend_shell) args = WithShell(s.image, args);
@@ -217,19 +203,24 @@ Result<void> StageDispatcher::DispatchRun(std::size_t index, StageState& s, cons
   root.kind = root_bind;
   root.output = 0;
   exec.mounts.push_back(std::move(root));
+  if (script) {
+    ir::Mount pipes;
+    pipes.dest = "/dev/pipes/";
+    ir::BindMount bind;
+    bind.source = static_cast<ir::InputIndex>(op.inputs.size());
+    bind.selector = "/";
+    bind.readonly = true;
+    op.inputs.push_back(*script);
+    pipes.kind = bind;
+    exec.mounts.push_back(std::move(pipes));
+  }
 
   for (const RunMount& m : c.mounts) {
     ir::Mount mount;
     mount.dest = NormalizePath(s.workdir, m.target, TrailingSlash::kDrop);
     ir::InputIndex source = ir::kScratch;
     if (!m.from.empty()) {
-      BT_ASSIGN_OR_RETURN(std::optional<std::size_t> from, FindStage(plan_.stages, m.from));
-      std::optional<std::size_t> stage = from;
-      if (!stage) {
-        for (const PlannedStage& ps : plan_.stages) {
-          if (ps.synthetic && ps.base_name == m.from) stage = ps.index;
-        }
-      }
+      BT_ASSIGN_OR_RETURN(std::optional<std::size_t> stage, StageFor(m.from));
       if (!stage || !stages[*stage].dispatched) {
         return Invalid("cannot mount from stage \"" + m.from + "\" to \"" + m.target +
                        "\", stage needs to be defined before current command");
@@ -305,162 +296,6 @@ Result<void> StageDispatcher::DispatchRun(std::size_t index, StageState& s, cons
   op.platform = s.platform;
   s.rootfs = AddOp(std::move(op), StepName(index, c.origin), &c.origin);
   AddHistory(s.image, "RUN " + RunCommandString(args, s) + " # buildkit", HistoryLayer::kLayer);
-  return {};
-}
-
-Result<void> StageDispatcher::DispatchCopy(std::size_t index, StageState& s, const CopyCmd& c,
-                                           std::vector<StageState>& stages) {
-  std::optional<ir::Edge> source;
-  bool from_context = c.from.empty();
-  if (!from_context) {
-    BT_ASSIGN_OR_RETURN(std::optional<std::size_t> from, FindStage(plan_.stages, c.from));
-    std::optional<std::size_t> stage = from;
-    if (!stage) {
-      for (const PlannedStage& ps : plan_.stages) {
-        if (ps.synthetic && ps.base_name == c.from) stage = ps.index;
-      }
-    }
-    if (!stage || !stages[*stage].dispatched) {
-      return Invalid("cannot copy from stage \"" + c.from + "\", it needs to be defined before " +
-                     "current stage \"" + plan_.stages[index].display_name + "\"");
-    }
-    source = stages[*stage].rootfs;
-  } else {
-    for (const std::string& src : c.files.source_paths) {
-      context_paths_.insert(JoinPath("/", src));
-    }
-    if (!c.files.source_paths.empty()) source = ContextSource();
-  }
-  BT_ASSIGN_OR_RETURN(auto chmod, ParseChmod(c.chmod));
-  const std::string dest = NormalizePath(s.workdir, c.files.dest_path, TrailingSlash::kKeep);
-
-  ir::Op op;
-  ir::FileOp file;
-  if (s.rootfs && !c.link) {
-    op.inputs.push_back(*s.rootfs);
-    file.base = 0;
-  }
-  ir::InputIndex src_index = ir::kScratch;
-  if (source) {
-    src_index = static_cast<ir::InputIndex>(op.inputs.size());
-    op.inputs.push_back(*source);
-  }
-  const bool dest_is_dir = dest.back() == '/' ||
-                           c.files.source_paths.size() + c.files.source_contents.size() > 1;
-  for (const std::string& src : c.files.source_paths) {
-    ir::CopyAction copy;
-    copy.source = src_index;
-    copy.src = CleanPath("/" + src);
-    copy.dest = dest;
-    copy.owner = ParseChown(c.chown);
-    copy.mode = chmod.first;
-    copy.mode_expression = chmod.second;
-    copy.follow_symlinks = true;
-    copy.copy_dir_contents = true;
-    copy.create_dest_path = true;
-    copy.allow_wildcard = true;
-    copy.allow_empty_wildcard = true;
-    copy.parents = c.parents;
-    copy.exclude_patterns = c.exclude_patterns;
-    file.actions.push_back(std::move(copy));
-  }
-  for (const SourceContent& content : c.files.source_contents) {
-    ir::MkfileAction mkfile;
-    mkfile.path = dest_is_dir ? JoinPath(dest, content.path) : dest;
-    mkfile.data = content.data;
-    mkfile.mode = chmod.first.value_or(0644);
-    mkfile.owner = ParseChown(c.chown);
-    file.actions.push_back(std::move(mkfile));
-  }
-  op.body = std::move(file);
-  op.platform = s.platform;
-  ir::Edge result = AddOp(std::move(op), StepName(index, c.origin), &c.origin);
-  if (c.link) {
-    // COPY --link: the copy is made on scratch and stacked on the stage (MergeOp).
-    ir::Op merge;
-    if (s.rootfs) merge.inputs.push_back(*s.rootfs);
-    merge.inputs.push_back(result);
-    merge.body = ir::MergeOp{};
-    merge.platform = s.platform;
-    result = AddOp(std::move(merge), StepName(index, c.origin), &c.origin);
-  }
-  s.rootfs = result;
-
-  std::string history = "COPY";
-  if (c.parents) history += " --parents";
-  if (!c.chown.empty()) history += " --chown=" + c.chown;
-  if (!c.chmod.empty()) history += " --chmod=" + c.chmod;
-  if (!c.from.empty()) history += " --from=" + c.from;
-  for (const std::string& src : c.files.source_paths) history += " " + src;
-  for (const SourceContent& content : c.files.source_contents) history += " <<" + content.path;
-  history += " " + c.files.dest_path;
-  AddHistory(s.image, std::move(history) + " # buildkit", HistoryLayer::kLayer);
-  return {};
-}
-
-Result<void> StageDispatcher::DispatchAdd(std::size_t index, StageState& s, const AddCmd& c) {
-  BT_ASSIGN_OR_RETURN(auto chmod, ParseChmod(c.chmod));
-  const std::string dest = NormalizePath(s.workdir, c.files.dest_path, TrailingSlash::kKeep);
-  ir::Op op;
-  ir::FileOp file;
-  if (s.rootfs && !c.link) {
-    op.inputs.push_back(*s.rootfs);
-    file.base = 0;
-  }
-  for (const std::string& src : c.files.source_paths) {
-    ir::CopyAction copy;
-    if (IsUrl(src)) {
-      ir::HttpSource http;
-      http.url = src;
-      if (!c.checksum.empty()) {
-        BT_ASSIGN_OR_RETURN(http.checksum, oci::Digest::Parse(c.checksum));
-      }
-      std::string name = src.substr(src.rfind('/') + 1);
-      http.filename = name.empty() ? "__unnamed__" : name;
-      ir::Op source;
-      source.body = ir::SourceOp{http};
-      source.platform = s.platform;
-      copy.source = static_cast<ir::InputIndex>(op.inputs.size());
-      op.inputs.push_back(AddOp(std::move(source), "[internal] load " + src, &c.origin));
-      copy.src = "/" + http.filename;
-      copy.unpack_archive = c.unpack.value_or(false);
-    } else {
-      context_paths_.insert(JoinPath("/", src));
-      copy.source = static_cast<ir::InputIndex>(op.inputs.size());
-      op.inputs.push_back(ContextSource());
-      copy.src = CleanPath("/" + src);
-      copy.unpack_archive = c.unpack.value_or(true);
-      copy.allow_wildcard = true;
-      copy.allow_empty_wildcard = HasWildcard(src);
-    }
-    copy.dest = dest;
-    copy.owner = ParseChown(c.chown);
-    copy.mode = chmod.first;
-    copy.mode_expression = chmod.second;
-    copy.follow_symlinks = true;
-    copy.copy_dir_contents = true;
-    copy.create_dest_path = true;
-    copy.exclude_patterns = c.exclude_patterns;
-    file.actions.push_back(std::move(copy));
-  }
-  op.body = std::move(file);
-  op.platform = s.platform;
-  ir::Edge result = AddOp(std::move(op), StepName(index, c.origin), &c.origin);
-  if (c.link) {
-    ir::Op merge;
-    if (s.rootfs) merge.inputs.push_back(*s.rootfs);
-    merge.inputs.push_back(result);
-    merge.body = ir::MergeOp{};
-    merge.platform = s.platform;
-    result = AddOp(std::move(merge), StepName(index, c.origin), &c.origin);
-  }
-  s.rootfs = result;
-  std::string history = "ADD";
-  if (!c.chown.empty()) history += " --chown=" + c.chown;
-  if (!c.chmod.empty()) history += " --chmod=" + c.chmod;
-  for (const std::string& src : c.files.source_paths) history += " " + src;
-  history += " " + c.files.dest_path;
-  AddHistory(s.image, std::move(history) + " # buildkit", HistoryLayer::kLayer);
   return {};
 }
 
