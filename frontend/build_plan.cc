@@ -8,12 +8,6 @@
 namespace bt::frontend {
 namespace {
 
-Error LocatedAt(Error e, const std::string& file, const InstructionOrigin& origin) {
-  if (!e.where) e.where = SourceRange{file, origin.start_line, origin.end_line};
-  if (e.where->file.empty()) e.where->file = file;
-  return e;
-}
-
 Error Invalid(std::string message) {
   return MakeError(ErrorCode::kInvalidArgument, std::move(message));
 }
@@ -58,7 +52,7 @@ Result<void> AddMetaArgs(const std::vector<ArgCmd>& meta_args, const ShellLexer&
         value = it->second;
       } else if (def.value) {
         Result<ExpandedWord> expanded = lexer.ProcessWord(*def.value, plan.global_args);
-        if (!expanded) return LocatedAt(std::move(expanded).error(), file, cmd.origin);
+        if (!expanded) return AtInstruction(std::move(expanded).error(), file, cmd.origin);
         value = std::move(expanded->word);
       }
       if (value) plan.global_args.Set(def.key, *value);
@@ -121,7 +115,7 @@ Result<void> CheckCycles(const std::vector<PlannedStage>& stages, const std::str
       const std::size_t to = edges[next++];
       if (mark[to] == Mark::kActive) {
         Error e = Invalid("circular dependency detected on stage: " + stages[to].display_name);
-        return LocatedAt(std::move(e), file, stages[to].stage.from.origin);
+        return AtInstruction(std::move(e), file, stages[to].stage.from.origin);
       }
       if (mark[to] == Mark::kNone) {
         mark[to] = Mark::kActive;
@@ -133,6 +127,12 @@ Result<void> CheckCycles(const std::vector<PlannedStage>& stages, const std::str
 }
 
 }  // namespace
+
+Error AtInstruction(Error e, const std::string& file, const InstructionOrigin& origin) {
+  if (!e.where) e.where = SourceRange{file, origin.start_line, origin.end_line};
+  if (e.where->file.empty()) e.where->file = file;
+  return e;
+}
 
 ShellLexer DockerfileLexer(const Ast& ast) {
   ShellLexOptions options;
@@ -197,9 +197,9 @@ Result<BuildPlan> PlanBuild(const Ast& ast, DockerfileInstructions instructions,
     ps.stage = std::move(instructions.stages[i]);
     const InstructionOrigin& origin = ps.stage.from.origin;
     Result<ExpandedWord> base = lexer.ProcessWord(ps.stage.from.base_name, plan.global_args);
-    if (!base) return LocatedAt(std::move(base).error(), file, origin);
+    if (!base) return AtInstruction(std::move(base).error(), file, origin);
     if (base->word.empty()) {
-      return LocatedAt(Invalid("base name (" + ps.stage.from.base_name + ") should not be blank"),
+      return AtInstruction(Invalid("base name (" + ps.stage.from.base_name + ") should not be blank"),
                        file, origin);
     }
     ps.base_name = std::move(base->word);
@@ -209,10 +209,10 @@ Result<BuildPlan> PlanBuild(const Ast& ast, DockerfileInstructions instructions,
         Error e = std::move(p).error();
         e.message = "failed to process arguments for platform " + ps.stage.from.platform + ": " +
                     e.message;
-        return LocatedAt(std::move(e), file, origin);
+        return AtInstruction(std::move(e), file, origin);
       }
       if (p->word.empty()) {
-        return LocatedAt(
+        return AtInstruction(
             Invalid("empty platform value from expression " + ps.stage.from.platform), file,
             origin);
       }
@@ -220,7 +220,7 @@ Result<BuildPlan> PlanBuild(const Ast& ast, DockerfileInstructions instructions,
       if (!parsed) {
         Error e = std::move(parsed).error();
         e.message = "failed to parse platform " + ps.stage.from.platform + ": " + e.message;
-        return LocatedAt(std::move(e), file, origin);
+        return AtInstruction(std::move(e), file, origin);
       }
       ps.platform = *parsed;
     }
@@ -262,7 +262,7 @@ Result<BuildPlan> PlanBuild(const Ast& ast, DockerfileInstructions instructions,
       }
       for (const std::string& from : froms) {
         Result<std::size_t> dep = ResolveFrom(plan.stages, from);
-        if (!dep) return LocatedAt(std::move(dep).error(), file, OriginOf(instruction));
+        if (!dep) return AtInstruction(std::move(dep).error(), file, OriginOf(instruction));
         AddDep(plan.stages[i], *dep);
       }
     }

@@ -43,6 +43,10 @@ struct BuildPlan {
   std::set<std::string> used_build_args;  // build args some ARG (global or stage) declares
 };
 
+// `e` located at an instruction's lines in `file`, unless it already has a location (whose
+// empty file name is then filled in).
+Error AtInstruction(Error e, const std::string& file, const InstructionOrigin& origin);
+
 // The shell lexer of the Dockerfile (its escape directive).
 ShellLexer DockerfileLexer(const Ast& ast);
 

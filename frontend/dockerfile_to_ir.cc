@@ -11,12 +11,6 @@
 namespace bt::frontend {
 namespace {
 
-Error AtLines(Error e, const std::string& file, const InstructionOrigin& origin) {
-  if (!e.where) e.where = SourceRange{file, origin.start_line, origin.end_line};
-  if (e.where->file.empty()) e.where->file = file;
-  return e;
-}
-
 // A base image, resolved once per build (both lowering passes use it).
 struct BaseImage {
   oci::ImageConfig config;
@@ -132,7 +126,7 @@ class Lowering {
       }
     } else {
       Result<const BaseImage*> base = Resolve(ps);
-      if (!base) return AtLines(std::move(base).error(), file, ps.stage.from.origin);
+      if (!base) return AtInstruction(std::move(base).error(), file, ps.stage.from.origin);
       s.image = (*base)->config;
       s.platform = PlatformOf(ps);
       triggers = s.image.config.on_build;
@@ -163,7 +157,7 @@ class Lowering {
     for (const std::string& trigger : triggers) {
       BT_ASSIGN_OR_RETURN(Ast trigger_ast, ParseDockerfile(trigger, ParseOptions{file}));
       if (trigger_ast.instructions.size() != 1) {
-        return AtLines(MakeError(ErrorCode::kInvalidArgument,
+        return AtInstruction(MakeError(ErrorCode::kInvalidArgument,
                                  "onbuild trigger should be a single expression"),
                        file, ps.stage.from.origin);
       }
@@ -171,14 +165,14 @@ class Lowering {
       if (!instruction) {
         Error e = std::move(instruction).error();
         e.where.reset();
-        return AtLines(std::move(e), file, ps.stage.from.origin);
+        return AtInstruction(std::move(e), file, ps.stage.from.origin);
       }
       Result<void> done = dispatcher.Dispatch(index, std::move(*instruction), states);
-      if (!done) return AtLines(std::move(done).error(), file, ps.stage.from.origin);
+      if (!done) return AtInstruction(std::move(done).error(), file, ps.stage.from.origin);
     }
     for (const Instruction& instruction : ps.stage.instructions) {
       Result<void> done = dispatcher.Dispatch(index, instruction, states);
-      if (!done) return AtLines(std::move(done).error(), file, OriginOf(instruction));
+      if (!done) return AtInstruction(std::move(done).error(), file, OriginOf(instruction));
     }
     s.dispatched = true;
     return {};

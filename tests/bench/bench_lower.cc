@@ -10,22 +10,9 @@
 
 #include "frontend/dockerfile_parser.h"
 #include "frontend/dockerfile_to_ir.h"
+#include "tests/support/any_image_resolver.h"
 
 namespace {
-
-// Every image is a one-layer linux image with an empty config.
-class StaticImages : public bt::oci::ImageResolver {
- public:
-  bt::Result<bt::oci::ResolvedImage> Resolve(const bt::oci::Reference& ref,
-                                             const bt::oci::Platform& platform) override {
-    bt::oci::ResolvedImage image;
-    image.reference = ref;
-    image.manifest_digest = bt::oci::Digest::Of(ref.ToString());
-    image.config.platform = platform;
-    image.config.diff_ids.push_back(bt::oci::Digest::Of("layer"));
-    return image;
-  }
-};
 
 std::string Generate(int stages, int instructions) {
   std::string out = "ARG BASE=busybox:latest\nARG VERSION=1.0\n";
@@ -74,7 +61,7 @@ int main(int argc, char** argv) {
   std::vector<double> ms;
   std::size_t vertices = 0;
   for (int r = 0; r < runs; ++r) {
-    StaticImages resolver;
+    bt::test::AnyImageResolver resolver;
     const auto start = std::chrono::steady_clock::now();
     auto lowered = bt::frontend::LowerDockerfile(*ast, options, resolver);
     const auto end = std::chrono::steady_clock::now();

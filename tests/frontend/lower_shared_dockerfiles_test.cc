@@ -9,30 +9,17 @@
 #include "frontend/dockerfile_parser.h"
 #include "frontend/dockerfile_to_ir.h"
 #include "solver/ir_print.h"
+#include "tests/support/any_image_resolver.h"
 #include "tests/support/conformance.h"
 
 namespace bt::frontend {
 namespace {
 
-// Every image resolves to a one-layer linux/amd64 image with an empty config.
-class AnyImage : public oci::ImageResolver {
- public:
-  Result<oci::ResolvedImage> Resolve(const oci::Reference& ref,
-                                     const oci::Platform& platform) override {
-    oci::ResolvedImage image;
-    image.reference = ref;
-    image.manifest_digest = oci::Digest::Of("manifest of " + ref.ToString());
-    image.config.platform = platform;
-    image.config.diff_ids.push_back(oci::Digest::Of("layer of " + ref.ToString()));
-    return image;
-  }
-};
-
 Result<std::string> LowerToJson(const std::string& text) {
   BT_ASSIGN_OR_RETURN(Ast ast, ParseDockerfile(text, ParseOptions{}));
   LowerOptions options;
   options.build_platform = oci::Platform{"linux", "amd64", ""};
-  AnyImage resolver;
+  test::AnyImageResolver resolver;
   BT_ASSIGN_OR_RETURN(LoweredBuild lowered, LowerDockerfile(ast, options, resolver));
   return ir::GraphToJson(lowered.definition);
 }
