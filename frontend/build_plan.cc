@@ -70,8 +70,8 @@ std::optional<long long> Atoi(std::string_view s) {
   return v;
 }
 
-// The stage for a `--from` value, registering an image as a synthetic stage when no stage
-// has that name (toCommand / detectRunMount).
+}  // namespace
+
 Result<std::size_t> ResolveFrom(std::vector<PlannedStage>& stages, const std::string& from) {
   BT_ASSIGN_OR_RETURN(std::optional<std::size_t> found, FindStage(stages, from));
   if (found) return *found;
@@ -87,11 +87,24 @@ Result<std::size_t> ResolveFrom(std::vector<PlannedStage>& stages, const std::st
   return stages.back().index;
 }
 
-void AddDep(PlannedStage& stage, std::size_t dep) {
+bool AddDep(PlannedStage& stage, std::size_t dep) {
   for (std::size_t d : stage.deps) {
-    if (d == dep) return;
+    if (d == dep) return false;
   }
   stage.deps.push_back(dep);
+  return true;
+}
+
+std::vector<std::string> FromsOf(const Instruction& instruction) {
+  std::vector<std::string> froms;
+  if (const auto* copy = std::get_if<CopyCmd>(&instruction)) {
+    if (!copy->from.empty()) froms.push_back(copy->from);
+  } else if (const auto* run = std::get_if<RunCmd>(&instruction)) {
+    for (const RunMount& m : run->mounts) {
+      if (!m.from.empty()) froms.push_back(m.from);
+    }
+  }
+  return froms;
 }
 
 // validateCircularDependency: a depth-first walk over base and read stages.
@@ -125,8 +138,6 @@ Result<void> CheckCycles(const std::vector<PlannedStage>& stages, const std::str
   }
   return {};
 }
-
-}  // namespace
 
 Error AtInstruction(Error e, const std::string& file, const InstructionOrigin& origin) {
   if (!e.where) e.where = SourceRange{file, origin.start_line, origin.end_line};
@@ -252,15 +263,7 @@ Result<BuildPlan> PlanBuild(const Ast& ast, DockerfileInstructions instructions,
   const std::size_t registered = plan.stages.size();
   for (std::size_t i = 0; i < registered; ++i) {
     for (const Instruction& instruction : plan.stages[i].stage.instructions) {
-      std::vector<std::string> froms;
-      if (const auto* copy = std::get_if<CopyCmd>(&instruction)) {
-        if (!copy->from.empty()) froms.push_back(copy->from);
-      } else if (const auto* run = std::get_if<RunCmd>(&instruction)) {
-        for (const RunMount& m : run->mounts) {
-          if (!m.from.empty()) froms.push_back(m.from);
-        }
-      }
-      for (const std::string& from : froms) {
+      for (const std::string& from : FromsOf(instruction)) {
         Result<std::size_t> dep = ResolveFrom(plan.stages, from);
         if (!dep) return AtInstruction(std::move(dep).error(), file, OriginOf(instruction));
         AddDep(plan.stages[i], *dep);

@@ -59,6 +59,16 @@ Result<BuildPlan> PlanBuild(const Ast& ast, DockerfileInstructions instructions,
 Result<std::optional<std::size_t>> FindStage(const std::vector<PlannedStage>& stages,
                                              std::string_view from);
 
+// The stage a `--from` value names, registering an image as a synthetic stage when no stage
+// has that name (BuildKit's toCommand / detectRunMount).
+Result<std::size_t> ResolveFrom(std::vector<PlannedStage>& stages, const std::string& from);
+// Records that `stage` reads `dep`; false when it already did.
+bool AddDep(PlannedStage& stage, std::size_t dep);
+// The --from values of COPY and RUN --mount.
+std::vector<std::string> FromsOf(const Instruction& instruction);
+// validateCircularDependency: kInvalidArgument at the FROM of a stage in a cycle.
+Result<void> CheckCycles(const std::vector<PlannedStage>& stages, const std::string& file);
+
 // Marks what `target` needs: its base chain and everything read, transitively.
 std::vector<bool> ReachableStages(const std::vector<PlannedStage>& stages, std::size_t target);
 

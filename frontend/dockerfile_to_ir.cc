@@ -20,7 +20,7 @@ struct BaseImage {
 class Lowering {
  public:
   Lowering(const Ast& ast, const LowerOptions& options, oci::ImageResolver& resolver,
-           const BuildPlan& plan)
+           BuildPlan& plan)
       : ast_(ast), options_(options), resolver_(resolver), plan_(plan) {}
 
   // One pass over the reachable stages; `includes` are the context's include patterns.
@@ -106,30 +106,93 @@ class Lowering {
     return &images_.emplace(key, std::move(base)).first->second;
   }
 
-  Result<void> DispatchStage(std::size_t index, StageDispatcher& dispatcher,
-                             std::vector<StageState>& states) {
-    const PlannedStage& ps = plan_.stages[index];
-    StageState& s = states[index];
-    const std::string& file = options_.dockerfile_name;
+  // The ONBUILD triggers that run right after a stage's FROM: its base stage's ONBUILD
+  // instructions, or its base image's config OnBuild.
+  Result<std::vector<std::string>> TriggersOf(const PlannedStage& ps) {
     std::vector<std::string> triggers;
     if (ps.base_stage) {
-      // init(): everything of the base stage but its ONBUILD triggers, which run here.
-      const StageState& base = states[*ps.base_stage];
-      s = base;
-      s.dispatched = false;
-      s.cmd_set = false;
-      s.image.config.on_build.clear();
       for (const Instruction& instruction : plan_.stages[*ps.base_stage].stage.instructions) {
         if (const auto* ob = std::get_if<OnbuildCmd>(&instruction)) {
           triggers.push_back(ob->expression);
         }
       }
+      return triggers;
+    }
+    Result<const BaseImage*> base = Resolve(ps);
+    if (!base) {
+      return AtInstruction(std::move(base).error(), options_.dockerfile_name, ps.stage.from.origin);
+    }
+    return (*base)->config.config.on_build;
+  }
+
+  // One trigger as an instruction, located at the FROM that runs it (initOnBuildTriggers).
+  Result<Instruction> ParseTrigger(const std::string& trigger, const PlannedStage& ps) {
+    const std::string& file = options_.dockerfile_name;
+    Result<Ast> ast = ParseDockerfile(trigger, ParseOptions{file});
+    if (!ast || ast->instructions.size() != 1) {
+      Error e = ast ? MakeError(ErrorCode::kInvalidArgument,
+                                "onbuild trigger should be a single expression")
+                    : std::move(ast).error();
+      e.where.reset();
+      return AtInstruction(std::move(e), file, ps.stage.from.origin);
+    }
+    Result<Instruction> instruction = BuildInstruction(ast->instructions[0]);
+    if (!instruction) {
+      Error e = std::move(instruction).error();
+      e.where.reset();
+      return AtInstruction(std::move(e), file, ps.stage.from.origin);
+    }
+    return instruction;
+  }
+
+ public:
+  // resolveStages: triggers may read other stages (COPY --from); add those dependencies
+  // and recompute what the target needs until nothing changes.
+  Result<void> AddTriggerDependencies() {
+    for (bool changed = true; changed;) {
+      changed = false;
+      const std::size_t count = plan_.stages.size();
+      for (std::size_t i = 0; i < count; ++i) {
+        if (!plan_.reachable[i] || plan_.stages[i].synthetic) continue;
+        BT_ASSIGN_OR_RETURN(std::vector<std::string> triggers, TriggersOf(plan_.stages[i]));
+        for (const std::string& trigger : triggers) {
+          BT_ASSIGN_OR_RETURN(Instruction instruction, ParseTrigger(trigger, plan_.stages[i]));
+          for (const std::string& from : FromsOf(instruction)) {
+            Result<std::size_t> dep = ResolveFrom(plan_.stages, from);
+            if (!dep) {
+              return AtInstruction(std::move(dep).error(), options_.dockerfile_name,
+                                   plan_.stages[i].stage.from.origin);
+            }
+            changed |= AddDep(plan_.stages[i], *dep);
+          }
+        }
+      }
+      if (changed) {
+        BT_TRY(CheckCycles(plan_.stages, options_.dockerfile_name));
+        plan_.reachable = ReachableStages(plan_.stages, plan_.target);
+      }
+    }
+    return {};
+  }
+
+ private:
+  Result<void> DispatchStage(std::size_t index, StageDispatcher& dispatcher,
+                             std::vector<StageState>& states) {
+    const PlannedStage& ps = plan_.stages[index];
+    StageState& s = states[index];
+    const std::string& file = options_.dockerfile_name;
+    BT_ASSIGN_OR_RETURN(const std::vector<std::string> triggers, TriggersOf(ps));
+    if (ps.base_stage) {
+      // init(): everything of the base stage but its ONBUILD triggers, which run here.
+      s = states[*ps.base_stage];
+      s.dispatched = false;
+      s.cmd_set = false;
+      s.image.config.on_build.clear();
     } else {
       Result<const BaseImage*> base = Resolve(ps);
       if (!base) return AtInstruction(std::move(base).error(), file, ps.stage.from.origin);
       s.image = (*base)->config;
       s.platform = PlatformOf(ps);
-      triggers = s.image.config.on_build;
       s.image.config.on_build.clear();
       if ((*base)->source) {
         ir::Op op;
@@ -155,19 +218,8 @@ class Lowering {
     s.user = s.image.config.user;
 
     for (const std::string& trigger : triggers) {
-      BT_ASSIGN_OR_RETURN(Ast trigger_ast, ParseDockerfile(trigger, ParseOptions{file}));
-      if (trigger_ast.instructions.size() != 1) {
-        return AtInstruction(MakeError(ErrorCode::kInvalidArgument,
-                                 "onbuild trigger should be a single expression"),
-                       file, ps.stage.from.origin);
-      }
-      Result<Instruction> instruction = BuildInstruction(trigger_ast.instructions[0]);
-      if (!instruction) {
-        Error e = std::move(instruction).error();
-        e.where.reset();
-        return AtInstruction(std::move(e), file, ps.stage.from.origin);
-      }
-      Result<void> done = dispatcher.Dispatch(index, std::move(*instruction), states);
+      BT_ASSIGN_OR_RETURN(Instruction instruction, ParseTrigger(trigger, ps));
+      Result<void> done = dispatcher.Dispatch(index, std::move(instruction), states);
       if (!done) return AtInstruction(std::move(done).error(), file, ps.stage.from.origin);
     }
     for (const Instruction& instruction : ps.stage.instructions) {
@@ -181,7 +233,7 @@ class Lowering {
   const Ast& ast_;
   const LowerOptions& options_;
   oci::ImageResolver& resolver_;
-  const BuildPlan& plan_;
+  BuildPlan& plan_;
   std::map<std::string, BaseImage> images_;  // by "reference|platform"
 };
 
@@ -197,6 +249,7 @@ Result<LoweredBuild> LowerDockerfile(const Ast& ast, const LowerOptions& options
   }
   BT_ASSIGN_OR_RETURN(BuildPlan plan, PlanBuild(ast, std::move(*instructions), options));
   Lowering lowering(ast, options, resolver, plan);
+  BT_TRY(lowering.AddTriggerDependencies());
   // The context source names the paths COPY and ADD read, which are only known once every
   // instruction is expanded: a first pass finds them, the second builds with them. Base
   // images are resolved once.

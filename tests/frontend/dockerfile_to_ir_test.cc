@@ -235,3 +235,25 @@ TEST_CASE("COPY from the context names its sources in the context's include patt
 
 }  // namespace
 }  // namespace bt::frontend
+
+namespace bt::frontend {
+namespace {
+
+TEST_CASE("a trigger that copies from a stage makes that stage needed", "[frontend][lowering]") {
+  // resolveStages in dockerfile2llb/convert.go: triggers can add dependencies.
+  Fixture f;
+  oci::ContainerConfig base;
+  base.on_build = {"COPY --from=helper /tool /tool"};
+  f.AddImage("onbuild-parent", base);
+  const LoweredBuild b = f.MustLower(
+      "FROM busybox AS helper\nRUN make-tool\nFROM onbuild-parent\nRUN ls\n");
+  bool helper_built = false;
+  for (ir::VertexId v = 0; v < b.definition.graph.size(); ++v) {
+    const auto* exec = std::get_if<ir::ExecOp>(&b.definition.graph.op(v).body);
+    if (exec && exec->args.back() == "make-tool") helper_built = true;
+  }
+  CHECK(helper_built);
+}
+
+}  // namespace
+}  // namespace bt::frontend
