@@ -41,36 +41,32 @@ Error Invalid(std::string message) {
   return MakeError(ErrorCode::kInvalidArgument, std::move(message));
 }
 
+bool In(std::string_view set, unsigned char c) {
+  return set.find(static_cast<char>(c)) != std::string_view::npos;
+}
+
 // url.shouldEscape.
 bool ShouldEscape(unsigned char c, Enc mode) {
   if (IsAlnum(c)) return false;
-  if (mode == Enc::kHost || mode == Enc::kZone) {
-    switch (c) {
-      case '!': case '$': case '&': case '\'': case '(': case ')': case '*': case '+':
-      case ',': case ';': case '=': case ':': case '[': case ']': case '<': case '>': case '"':
+  // RFC 3986 sub-delims, plus ":[]" for host:port and [ipv6], plus `<>"`, which Go allows
+  // because escaping them would make the host unparsable.
+  if ((mode == Enc::kHost || mode == Enc::kZone) && In("!$&'()*+,;=:[]<>\"", c)) return false;
+  if (In("-_.~", c)) return false;
+  if (In("$&+,/:;=?@", c)) {
+    switch (mode) {
+      case Enc::kPath:
+        return c == '?';
+      case Enc::kUserPassword:
+        return In("@/?:", c);
+      case Enc::kQueryComponent:
+        return true;
+      case Enc::kFragment:
         return false;
-      default:
-        break;
+      default:  // kHost, kZone: "/?@", as the others were allowed above
+        return true;
     }
   }
-  switch (c) {
-    case '-': case '_': case '.': case '~':
-      return false;
-    case '$': case '&': case '+': case ',': case '/': case ':': case ';': case '=': case '?':
-    case '@':
-      switch (mode) {
-        case Enc::kPath: return c == '?';
-        case Enc::kUserPassword: return c == '@' || c == '/' || c == '?' || c == ':';
-        case Enc::kQueryComponent: return true;
-        case Enc::kFragment: return false;
-        default: break;
-      }
-      break;
-    default:
-      break;
-  }
-  if (mode == Enc::kFragment && (c == '!' || c == '(' || c == ')' || c == '*')) return false;
-  return true;
+  return !(mode == Enc::kFragment && In("!()*", c));
 }
 
 // url.unescape; the error messages are Go's (EscapeError, InvalidHostError).
@@ -132,16 +128,10 @@ std::string Escape(std::string_view s, Enc mode) {
   return out;
 }
 
-// url.validEncoded for paths.
+// url.validEncoded for paths: sub-delims, ":@", "[]" and escapes are left as written.
 bool ValidEncodedPath(std::string_view s) {
   for (const unsigned char c : s) {
-    switch (c) {
-      case '!': case '$': case '&': case '\'': case '(': case ')': case '*': case '+':
-      case ',': case ';': case '=': case ':': case '@': case '[': case ']': case '%':
-        break;
-      default:
-        if (ShouldEscape(c, Enc::kPath)) return false;
-    }
+    if (!In("!$&'()*+,;=:@[]%", c) && ShouldEscape(c, Enc::kPath)) return false;
   }
   return true;
 }
@@ -255,8 +245,7 @@ Result<std::string> ParseHost(std::string_view scheme, std::string_view host) {
   }
   if (const std::size_t first = host.find(':'); first != std::string_view::npos) {
     // Only http(s) hosts are strict about a second colon (go.dev/issue/75223, 78077).
-    const std::size_t at =
-        (scheme == "http" || scheme == "https") ? first : host.rfind(':');
+    const std::size_t at = (scheme == "http" || scheme == "https") ? first : host.rfind(':');
     if (!ValidOptionalPort(host.substr(at))) return BadPort(host.substr(at));
   }
   return Unescape(host, Enc::kHost);
@@ -277,15 +266,7 @@ std::string UserinfoString(const GoUserinfo& user) {
 // url.validUserinfo; it walks runes, so every non-ASCII byte is invalid.
 bool ValidUserinfo(std::string_view s) {
   for (const unsigned char c : s) {
-    if (IsAlnum(c)) continue;
-    switch (c) {
-      case '-': case '.': case '_': case ':': case '~': case '!': case '$': case '&':
-      case '\'': case '(': case ')': case '*': case '+': case ',': case ';': case '=':
-      case '%': case '@':
-        continue;
-      default:
-        return false;
-    }
+    if (!IsAlnum(c) && !In("-._:~!$&'()*+,;=%@", c)) return false;
   }
   return true;
 }
@@ -449,9 +430,9 @@ bool ParseQuery(std::string_view query, Query& values) {
     if (pair.empty()) continue;
     const std::size_t eq = pair.find('=');
     Result<std::string> key = Unescape(pair.substr(0, eq), Enc::kQueryComponent);
-    Result<std::string> value = Unescape(
-        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1),
-        Enc::kQueryComponent);
+    Result<std::string> value =
+        Unescape(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1),
+                 Enc::kQueryComponent);
     if (!key || !value) {
       ok = false;
       continue;
@@ -537,7 +518,8 @@ std::optional<Error> LoadQuery(const Query& query, GitRef& ref) {
   std::string tag;
   std::string branch;
   for (const auto& [key, values] : query) {
-    if (values.size() > 1) return QueryError("query " + unicode::Quote(key) + " has multiple values");
+    if (values.size() > 1)
+      return QueryError("query " + unicode::Quote(key) + " has multiple values");
     const bool is_flag = key == "submodules" || key == "keep-git-dir" || key == "fetch-by-commit";
     const bool no_value = values.empty() || values.front().empty();
     if (no_value && !is_flag) return QueryError("query " + unicode::Quote(key) + " has no value");

@@ -32,7 +32,7 @@ struct GitUrl {
   // The decoded query, by key in sorted order; empty when there is none.
   std::map<std::string, std::vector<std::string>> query;
   std::optional<GitUrlFragment> fragment;  // nullopt when the fragment is empty or absent
-  std::string remote;               // the URL without query and fragment, for the git CLI
+  std::string remote;                      // the URL without query and fragment, for the git CLI
 };
 
 // gitutil.ParseURL: `scheme://...` for the schemes http, https, ssh and git (in any case), or
@@ -48,8 +48,9 @@ struct GitRef {
   std::string checksum;    // the commit the ref must resolve to (?checksum= or ?commit=)
   // From the fragment (cleaned, relative) or ?subdir= (as written, e.g. "/subdir").
   std::string subdir;
-  bool indistinguishable_from_local = false;  // github.com/... without scheme: BuildKit then treats it as a local path
-  bool unencrypted_tcp = false;               // http:// and git://
+  // github.com/... without scheme: BuildKit then treats it as a local path.
+  bool indistinguishable_from_local = false;
+  bool unencrypted_tcp = false;  // http:// and git://
   std::optional<bool> keep_git_dir;
   std::optional<bool> submodules;
   std::string mtime;  // ?mtime=: "checkout" or "commit"; empty: BuildKit's default (checkout)
