@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "base/result.h"
-#include "frontend/ast.h"
+#include "frontend/parser/ast.h"
 
 namespace bt::frontend {
 

@@ -2,10 +2,10 @@
 
 #include <map>
 
-#include "frontend/build_plan.h"
+#include "frontend/lowering/build_plan.h"
 #include "frontend/dockerfile_parser.h"
-#include "frontend/instruction_builder.h"
-#include "frontend/stage_dispatcher.h"
+#include "frontend/instructions/instruction_builder.h"
+#include "frontend/lowering/stage_dispatcher.h"
 #include "oci/reference.h"
 
 namespace bt::frontend {

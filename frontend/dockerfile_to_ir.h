@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
-#include "frontend/ast.h"
+#include "frontend/parser/ast.h"
 #include "oci/image_resolver.h"
 #include "oci/platform.h"
 #include "solver/ir.h"

@@ -1,6 +1,6 @@
 // Expectations from Go's path package documentation and tests (path_test.go cleantests,
 // jointests) and BuildKit's util/system path_test.go (TestNormalizeWorkdir).
-#include "frontend/container_path.h"
+#include "frontend/lowering/container_path.h"
 
 #include <catch2/catch.hpp>
 

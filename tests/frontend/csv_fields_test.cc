@@ -1,7 +1,7 @@
 // SplitCsvFields against tonistiigi/go-csvvalue's Fields, the reader BuildKit uses for
 // --mount and --device (vendored at BuildKit 73ed682). Expected values are that function's
 // output for the same inputs, run with Go 1.19.
-#include "frontend/csv_fields.h"
+#include "frontend/instructions/csv_fields.h"
 
 #include <catch2/catch.hpp>
 #include <string>

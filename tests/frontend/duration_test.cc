@@ -1,7 +1,7 @@
 // ParseGoDuration against Go's own table (time/time_test.go: parseDurationTests and
 // parseDurationErrorTests, Go 1.19), which is what BuildKit's HEALTHCHECK flags go through.
 // The 1ms floor of HEALTHCHECK is tested with the builder (instruction_builder_test.cc).
-#include "frontend/duration.h"
+#include "frontend/instructions/duration.h"
 
 #include <catch2/catch.hpp>
 #include <chrono>

@@ -1,6 +1,6 @@
 // EnvList follows llb.EnvList (client/llb/meta.go): Keys() lists each name once, ordered by
 // its latest AddOrReplace, and Delete removes it.
-#include "frontend/env_list.h"
+#include "frontend/lowering/env_list.h"
 
 #include <catch2/catch.hpp>
 

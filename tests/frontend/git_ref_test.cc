@@ -4,7 +4,7 @@
 // pin Go's net/url and url.ParseQuery behaviour that decides the outcome; their expected
 // values come from running BuildKit's logic over Go's net/url, with the host rules of
 // Go 1.26 (BuildKit's go.mod) read from its url.parseHost.
-#include "frontend/git_ref.h"
+#include "frontend/lowering/git_ref.h"
 
 #include <catch2/catch.hpp>
 #include <map>

@@ -1,5 +1,5 @@
 // Expectations from Go's fmt documentation and time's format_test.go (durationTests).
-#include "frontend/go_format.h"
+#include "frontend/lowering/go_format.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // The Go strconv parsers that decide which --mount and HEALTHCHECK values BuildKit accepts.
 // Expected values are Go 1.19's strconv output for the same inputs (ParseBool's table is
 // its documentation).
-#include "frontend/go_strconv.h"
+#include "frontend/instructions/go_strconv.h"
 
 #include <catch2/catch.hpp>
 #include <cmath>

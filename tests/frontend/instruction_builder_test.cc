@@ -2,7 +2,7 @@
 // (parse_test.go, parse_heredoc_test.go, support_test.go; cited per case), the messages of
 // parse.go, the ONBUILD/HEALTHCHECK rules of the Dockerfile reference, and the negative
 // semantics cases in ../shared/conformance/semantics/cases/neg-unknown-*.
-#include "frontend/instruction_builder.h"
+#include "frontend/instructions/instruction_builder.h"
 
 #include <catch2/catch.hpp>
 #include <chrono>

@@ -1,7 +1,7 @@
 // InstructionFlags against BuildKit's bflag_test.go (TestBuilderFlags, step by step) and the
 // messages of bflag.go, plus the hint that testMountInvalid (dockerfile_mount_test.go)
 // expects for a misspelled flag.
-#include "frontend/instruction_flags.h"
+#include "frontend/instructions/instruction_flags.h"
 
 #include <catch2/catch.hpp>
 #include <string>

@@ -1,15 +1,15 @@
 // The Expand methods of the typed instructions: which fields BuildKit expands
 // (commands.go's Expand/ExpandRaw, and convert.go's dispatch, toCommand and dispatchExpose for
 // the rest), driven by the real shell lexer over a small environment.
-#include "frontend/instructions.h"
+#include "frontend/instructions/instructions.h"
 
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
 #include "frontend/dockerfile_parser.h"
-#include "frontend/instruction_builder.h"
-#include "frontend/shell_lexer.h"
+#include "frontend/instructions/instruction_builder.h"
+#include "frontend/shell/shell_lexer.h"
 
 namespace bt::frontend {
 namespace {

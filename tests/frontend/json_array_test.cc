@@ -1,6 +1,6 @@
 // ParseJsonArray decides JSON (exec) form as Go's encoding/json does for BuildKit's
 // parseJSON (line_parsers.go): the expectations are Go's documented behaviour.
-#include "frontend/json_array.h"
+#include "frontend/parser/json_array.h"
 
 #include <string>
 

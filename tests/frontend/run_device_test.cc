@@ -1,6 +1,6 @@
 // ParseRunDevice against BuildKit's commands_rundevice_test.go (TestParseDevice, every case)
 // and the other messages of commands_rundevice.go.
-#include "frontend/run_device.h"
+#include "frontend/instructions/run_device.h"
 
 #include <catch2/catch.hpp>
 #include <string>

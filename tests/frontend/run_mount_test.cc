@@ -3,7 +3,7 @@
 // testMountFromError, testMountTmpfsSize, testCacheMountDefaultID, testMountEnvVar) and the
 // dispatch-time defaults of convert_runmount.go, convert_secrets.go and convert_ssh.go.
 // Tmpfs sizes are docker/go-units RAMInBytes results (run with Go 1.19).
-#include "frontend/run_mount.h"
+#include "frontend/instructions/run_mount.h"
 
 #include <catch2/catch.hpp>
 #include <map>

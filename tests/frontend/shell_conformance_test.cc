@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "frontend/shell_lexer.h"
+#include "frontend/shell/shell_lexer.h"
 #include "frontend/unicode.h"
 
 namespace bt::frontend {

@@ -2,7 +2,7 @@
 // TestProcessWithMatches, TestShellParserMandatoryEnvVars, TestProcessWithMatchesPlatform and
 // TestGetEnv are copied from there), plus the lexer options, the `<<` rule and the error
 // messages that lex.go produces. The shared tables are run by shell_conformance_test.cc.
-#include "frontend/shell_lexer.h"
+#include "frontend/shell/shell_lexer.h"
 
 #include <catch2/catch.hpp>
 #include <set>

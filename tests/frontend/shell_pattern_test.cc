@@ -2,7 +2,7 @@
 // Expected values are BuildKit's: each was produced by running frontend/dockerfile/shell/lex.go
 // (moby/buildkit 73ed682, Go 1.19) on `${V<op>$P}` with V, P (and R) set to the inputs here,
 // and lex_test.go TestConvertShellPatternToRegex gives the compile cases.
-#include "frontend/shell_pattern.h"
+#include "frontend/shell/shell_pattern.h"
 
 #include <catch2/catch.hpp>
 #include <limits>
