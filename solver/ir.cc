@@ -1,4 +1,5 @@
 #include "solver/ir.h"
+#include "solver/ir_overloaded.h"
 
 #include <algorithm>
 #include <limits>
@@ -7,11 +8,6 @@
 
 namespace bt::ir {
 namespace {
-
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
 
 // Whether `output` is one of the outputs op produces. Source, file, merge and diff ops have
 // output 0 only; an exec op has one output per mount that declares one.

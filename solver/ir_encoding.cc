@@ -1,4 +1,5 @@
 #include "solver/ir_encoding.h"
+#include "solver/ir_overloaded.h"
 
 #include <cstddef>
 #include <limits>
@@ -8,11 +9,6 @@
 
 namespace bt::ir {
 namespace {
-
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
 
 // Appends the primitives of the format (ir_encoding.h) to one string.
 class Writer {

@@ -1,4 +1,5 @@
 #include "solver/ir_print.h"
+#include "solver/ir_overloaded.h"
 
 #include <cstdio>
 #include <string>
@@ -13,11 +14,6 @@ namespace {
 // ordered_json keeps fields in insertion order, so the output reads like the structs in
 // ir.h; that order is fixed by this file, which is all determinism needs.
 using Json = nlohmann::ordered_json;
-
-template <class... Fs>
-struct Overloaded : Fs... {
-  using Fs::operator()...;
-};
 
 const char* KindName(const Op& op) {
   return std::visit(Overloaded{
