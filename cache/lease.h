@@ -1,0 +1,97 @@
+// Lease: a build's hold on snapshots and blobs, which prune must leave alone (SECURITY.md
+// decision 5). The lease is a record in the metadata DB plus <root>/leases/<id>.lock, on which
+// the holding process keeps an exclusive flock for the lease's whole life. The kernel drops
+// that lock when the process dies, even by kill -9, so liveness is "is the lock file locked",
+// never "is owner_pid running" (pids are reused). LiveLeases reports each lease live or stale;
+// ReapStaleLeases deletes the stale ones. A Lease is move-only and used by one thread at a
+// time; LiveLeases and ReapStaleLeases may run from any thread or process at any time.
+//
+// Layout: <root>/leases/ (mode 0700) holds one `<id>.lock` (empty, mode 0600) per lease, id as
+// IsValidLeaseId. Checks build the path from the record's id, never from its lock_path field,
+// so a damaged record cannot point the reaper at a file outside leases/. Protocol, which makes
+// every interleaving safe: a holder locks its file before it writes the record and deletes the
+// record before it unlinks the file; the reaper removes only files it holds the lock on.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/file_lock.h"
+#include "base/result.h"
+#include "cache/metadata_db.h"
+#include "cache/metadata_records.h"
+#include "oci/digest.h"
+
+namespace bt::cache {
+
+class Lease {
+ public:
+  // Creates a lease with a fresh random id: locks <root>/leases/<id>.lock, then records it.
+  // `db` must outlive the Lease. kIo when the lock file or record cannot be written.
+  static Result<Lease> Acquire(MetadataDb& db);
+
+  Lease(Lease&& other) noexcept;
+  Lease& operator=(Lease&& other) noexcept;
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  // Release(), with any failure dropped: the lock goes away regardless, and a record left
+  // behind is stale from then on, for ReapStaleLeases.
+  ~Lease();
+
+  const std::string& id() const { return id_; }
+  const std::string& lock_path() const { return lock_path_; }
+
+  // Adds a snapshot or blob to what the lease protects, inside `txn` (of the same DB), so a
+  // build can record a new snapshot and protect it atomically. Adding twice is a no-op.
+  // kFailedPrecondition when the lease was released; kInvalidArgument for a malformed id.
+  Result<void> AddSnapshot(WriteTxn& txn, const std::string& snapshot_id);
+  Result<void> AddBlob(WriteTxn& txn, const oci::Digest& blob);
+
+  // Deletes the record (in its own write transaction: the calling thread must hold none),
+  // unlinks the lock file and drops the lock. Idempotent. In a process other than the one that
+  // acquired the lease (a fork()ed child), it only closes that process's descriptor.
+  Result<void> Release();
+
+ private:
+  Lease(MetadataDb* db, std::string id, FileLock lock);
+
+  MetadataDb* db_ = nullptr;         // null once released or moved from
+  std::string id_;
+  std::string lock_path_;            // <root>/leases/<id>.lock
+  std::optional<FileLock> lock_;     // engaged while the lease is held
+  pid_t owner_pid_ = 0;              // the process that acquired the lease
+};
+
+enum class LeaseState {
+  kLive,   // its lock file is locked: the holder is running
+  kStale,  // nobody holds the lock (the holder died) or the lock file is missing
+};
+
+struct LeaseStatus {
+  LeaseRecord record;
+  LeaseState state = LeaseState::kStale;
+};
+
+// Every lease recorded in `txn`, each probed live or stale (a non-blocking shared flock).
+// Passing the prune's own WriteTxn lets it decide and delete against one consistent state. A
+// probe racing with a release or a reap may call a lease live that is just going away, never
+// the reverse. `root` is the cache root of the DB. kIo when a probe fails for another reason.
+Result<std::vector<LeaseStatus>> LiveLeases(const ReadTxn& txn, const std::string& root);
+// The same in a read transaction of its own.
+Result<std::vector<LeaseStatus>> LiveLeases(MetadataDb& db);
+
+struct ReapReport {
+  std::vector<std::string> reaped_ids;  // stale lease records deleted, in id order
+  std::size_t orphan_lock_files = 0;    // unlocked lock files without a record, removed
+};
+
+// Deletes the records and lock files of stale leases, and lock files no record names that no
+// one holds (left by a crash between the record's deletion and the unlink). Live leases are
+// untouched. Runs its own write transaction: the calling thread must hold none.
+Result<ReapReport> ReapStaleLeases(MetadataDb& db);
+
+}  // namespace bt::cache
