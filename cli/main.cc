@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/debug_command.h"
+#include "cli/du_command.h"
 
 namespace {
 
@@ -34,6 +35,12 @@ int main(int argc, char** argv) {
   ir->add_option("--platform", ir_flags.platform, "The target platform (os/arch[/variant])");
   ir->add_option("--format", ir_format, "json or dot")->check(CLI::IsMember({"json", "dot"}));
 
+  std::string du_root;
+  bool du_verbose = false;
+  CLI::App* du = app.add_subcommand("du", "Show the cache's disk usage");
+  du->add_option("--root", du_root, "The cache root (default: $BUILDTOOL_ROOT, /var/lib/buildtool)");
+  du->add_flag("-v,--verbose", du_verbose, "Show every record's key and snapshots");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -41,6 +48,10 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   if (ast->parsed()) return bt::cli::RunDebugAst(ast_path);
+  if (du->parsed()) {
+    return bt::cli::RunDu(du_root, du_verbose ? bt::cli::DuDetail::kVerbose
+                                              : bt::cli::DuDetail::kSummary);
+  }
   if (ir->parsed()) {
     return bt::cli::RunDebugIr(ir_flags, ir_format == "dot" ? bt::cli::IrFormat::kDot
                                                            : bt::cli::IrFormat::kJson);

@@ -1,0 +1,59 @@
+#include "cache/cache_root.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <set>
+
+#include "cache/lease.h"
+
+namespace bt::cache {
+
+Result<CacheRoot> CacheRoot::Open(const std::string& path) {
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoError("mkdir", path, errno);
+  CacheRoot root;
+  root.path_ = path;
+  BT_ASSIGN_OR_RETURN(ContentStore content, ContentStore::Open(path));
+  root.content_ = std::make_unique<ContentStore>(std::move(content));
+  BT_ASSIGN_OR_RETURN(SnapshotStore snapshots, SnapshotStore::Open(path));
+  root.snapshots_ = std::make_unique<SnapshotStore>(std::move(snapshots));
+  BT_ASSIGN_OR_RETURN(MetadataDb db, MetadataDb::Open(path));
+  root.db_ = std::make_unique<MetadataDb>(std::move(db));
+  return root;
+}
+
+Result<DiskUsage> ComputeDiskUsage(CacheRoot& root) {
+  DiskUsage usage;
+  {
+    BT_ASSIGN_OR_RETURN(ReadTxn txn, root.db().BeginRead());
+    BT_ASSIGN_OR_RETURN(std::vector<CacheRecord> records, txn.ListCacheRecords());
+    BT_ASSIGN_OR_RETURN(auto leases, LiveLeases(txn, root.path()));
+    std::set<std::string> held;
+    for (const auto& lease : leases) {
+      if (lease.state != LeaseState::kLive) continue;
+      held.insert(lease.record.snapshot_ids.begin(), lease.record.snapshot_ids.end());
+    }
+    for (CacheRecord& record : records) {
+      DiskUsageEntry entry;
+      for (const std::string& id : record.snapshot_ids) entry.leased |= held.count(id) > 0;
+      usage.records_bytes += record.size_bytes;
+      if (!entry.leased) usage.reclaimable_bytes += record.size_bytes;
+      entry.record = std::move(record);
+      usage.entries.push_back(std::move(entry));
+    }
+  }
+  std::sort(usage.entries.begin(), usage.entries.end(),
+            [](const DiskUsageEntry& a, const DiskUsageEntry& b) {
+              return a.record.last_used > b.record.last_used;
+            });
+  BT_ASSIGN_OR_RETURN(std::vector<oci::Digest> blobs, root.content().Walk());
+  for (const oci::Digest& d : blobs) {
+    BT_ASSIGN_OR_RETURN(std::uint64_t size, root.content().Size(d));
+    usage.blob_bytes += size;
+    ++usage.blob_count;
+  }
+  return usage;
+}
+
+}  // namespace bt::cache

@@ -1,0 +1,12 @@
+// Where the cache root is (ARCHITECTURE.md "The cache root"): --root DIR, else
+// $BUILDTOOL_ROOT, else /var/lib/buildtool for root, else $XDG_DATA_HOME/buildtool
+// (~/.local/share/buildtool when XDG_DATA_HOME is unset).
+#pragma once
+
+#include <string>
+
+namespace bt::cli {
+
+std::string CacheRootPath(const std::string& root_flag);
+
+}  // namespace bt::cli
