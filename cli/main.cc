@@ -7,6 +7,7 @@
 
 #include "cli/debug_command.h"
 #include "cli/du_command.h"
+#include "cli/prune_command.h"
 
 namespace {
 
@@ -41,6 +42,14 @@ int main(int argc, char** argv) {
   du->add_option("--root", du_root, "The cache root (default: $BUILDTOOL_ROOT, /var/lib/buildtool)");
   du->add_flag("-v,--verbose", du_verbose, "Show every record's key and snapshots");
 
+  bt::cli::PruneFlags prune_flags;
+  CLI::App* prune = app.add_subcommand("prune", "Free cache space, least recently used first");
+  prune->add_option("--root", prune_flags.root, "The cache root");
+  prune->add_option("--keep-storage", prune_flags.keep_storage, "Keep this much (e.g. 10GB)");
+  prune->add_option("--filter", prune_flags.filters, "until=DURATION: only records unused that long");
+  prune->add_flag("-a,--all", prune_flags.all, "Every unleased record is a candidate (the default)");
+  prune->add_flag("-f,--force", prune_flags.force, "Do not ask (buildtool never asks)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -48,6 +57,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   if (ast->parsed()) return bt::cli::RunDebugAst(ast_path);
+  if (prune->parsed()) return bt::cli::RunPrune(prune_flags);
   if (du->parsed()) {
     return bt::cli::RunDu(du_root, du_verbose ? bt::cli::DuDetail::kVerbose
                                               : bt::cli::DuDetail::kSummary);

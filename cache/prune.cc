@@ -1,0 +1,71 @@
+#include "cache/prune.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "cache/lease.h"
+
+namespace bt::cache {
+
+Result<PruneReport> Prune(CacheRoot& root, const PruneOptions& options) {
+  PruneReport report;
+  BT_ASSIGN_OR_RETURN(ReapReport reaped, ReapStaleLeases(root.db()));
+  report.stale_leases_reaped = reaped.reaped_ids.size();
+
+  std::vector<std::string> doomed_snapshots;
+  BT_TRY(root.db().Update([&](WriteTxn& txn) -> Result<void> {
+    report = PruneReport{{}, 0, 0, report.stale_leases_reaped};
+    doomed_snapshots.clear();
+    BT_ASSIGN_OR_RETURN(std::vector<LeaseStatus> leases, LiveLeases(txn, root.path()));
+    std::set<std::string> held;
+    for (const LeaseStatus& l : leases) {
+      if (l.state == LeaseState::kLive) {
+        held.insert(l.record.snapshot_ids.begin(), l.record.snapshot_ids.end());
+      }
+    }
+    BT_ASSIGN_OR_RETURN(std::vector<CacheRecord> records, txn.ListCacheRecords());
+    std::uint64_t total = 0;
+    for (const CacheRecord& r : records) total += r.size_bytes;
+    std::sort(records.begin(), records.end(), [](const CacheRecord& a, const CacheRecord& b) {
+      return a.last_used < b.last_used;  // least recently used first
+    });
+    const Timestamp now = std::chrono::system_clock::now();
+    for (const CacheRecord& r : records) {
+      if (options.keep_bytes && total <= *options.keep_bytes) break;
+      if (options.unused_for && now - r.last_used < *options.unused_for) continue;
+      const bool leased = std::any_of(r.snapshot_ids.begin(), r.snapshot_ids.end(),
+                                      [&](const std::string& id) { return held.count(id) > 0; });
+      if (leased) continue;
+      BT_TRY(txn.DeleteCacheRecord(r.key));
+      total -= r.size_bytes;
+      report.freed_bytes += r.size_bytes;
+      report.removed.push_back(r);
+    }
+    // Snapshots nothing needs any more: no record, no child, no live lease. Removing one
+    // can free its parent, so repeat until nothing changes.
+    for (bool changed = true; changed;) {
+      changed = false;
+      BT_ASSIGN_OR_RETURN(std::vector<SnapshotRecord> snapshots, txn.ListSnapshots());
+      std::set<std::string> parents;
+      for (const SnapshotRecord& s : snapshots) {
+        if (s.parent) parents.insert(*s.parent);
+      }
+      for (const SnapshotRecord& s : snapshots) {
+        if (s.refcount != 0 || parents.count(s.id) || held.count(s.id)) continue;
+        if (s.kind != SnapshotKind::kCommitted) continue;  // an active one belongs to a build
+        BT_TRY(txn.DeleteSnapshot(s.id));
+        doomed_snapshots.push_back(s.id);
+        changed = true;
+      }
+    }
+    return {};
+  }));
+  for (const std::string& id : doomed_snapshots) {
+    BT_TRY(root.snapshots().Remove(id));
+    ++report.snapshots_removed;
+  }
+  return report;
+}
+
+}  // namespace bt::cache

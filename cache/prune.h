@@ -1,0 +1,35 @@
+// Prune: frees cache records least recently used first, never one that a live build holds
+// (BuildKit's prune with keep-storage and until filters). A record's snapshots go with it
+// once no other record, child snapshot or live lease needs them. The DB changes happen in
+// one write transaction; snapshot directories are removed after it commits, so a crash in
+// between leaves only unrecorded directories, which `du --check` drops.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "cache/cache_root.h"
+
+namespace bt::cache {
+
+struct PruneOptions {
+  // Stop once the records left total at most this many bytes; absent: free all it may.
+  std::optional<std::uint64_t> keep_bytes;
+  // Only records unused for at least this long (`--filter until=24h`).
+  std::optional<std::chrono::seconds> unused_for;
+};
+
+struct PruneReport {
+  std::vector<CacheRecord> removed;  // in the order they were removed
+  std::uint64_t freed_bytes = 0;
+  std::size_t snapshots_removed = 0;
+  std::size_t stale_leases_reaped = 0;
+};
+
+Result<PruneReport> Prune(CacheRoot& root, const PruneOptions& options);
+
+}  // namespace bt::cache

@@ -1,0 +1,118 @@
+// Prune frees least recently used records first, never one a live build holds, honours
+// keep-storage and until, and removes snapshots nothing needs any more (directories too).
+#include "cache/prune.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "base/temp_dir.h"
+#include "cache/lease.h"
+
+namespace bt::cache {
+namespace {
+
+struct Fixture {
+  TempDir dir = *TempDir::Create("", "bt-prune-");
+  CacheRoot root = *CacheRoot::Open(dir.path() + "/root");
+
+  // A committed snapshot (optionally on a parent) with a record.
+  std::string Snapshot(const std::optional<std::string>& parent = std::nullopt) {
+    const std::string id = *root.snapshots().Prepare(parent);
+    REQUIRE(root.snapshots().Commit(id).has_value());
+    REQUIRE(root.db()
+                .Update([&](WriteTxn& txn) {
+                  SnapshotRecord s;
+                  s.id = id;
+                  s.parent = parent;
+                  s.kind = SnapshotKind::kCommitted;
+                  return txn.PutSnapshot(s);
+                })
+                .has_value());
+    return id;
+  }
+
+  oci::Digest Record(const std::string& name, const std::string& snapshot, std::uint64_t size,
+                     int unused_seconds) {
+    CacheRecord r;
+    r.key = oci::Digest::Of(name);
+    r.snapshot_ids = {snapshot};
+    r.size_bytes = size;
+    r.created = std::chrono::system_clock::now() - std::chrono::seconds(unused_seconds);
+    r.last_used = r.created;
+    r.description = name;
+    REQUIRE(root.db().Update([&](WriteTxn& txn) { return txn.PutCacheRecord(r); }).has_value());
+    return r.key;
+  }
+
+  std::size_t RecordCount() { return root.db().BeginRead()->ListCacheRecords()->size(); }
+};
+
+TEST_CASE("prune frees every record no live build holds, with their snapshots",
+          "[cache][prune]") {
+  Fixture f;
+  const std::string base = f.Snapshot();
+  const std::string child = f.Snapshot(base);
+  const std::string held = f.Snapshot();
+  f.Record("RUN a", child, 100, 60);
+  f.Record("RUN held", held, 7, 30);
+  Result<Lease> lease = Lease::Acquire(f.root.db());
+  REQUIRE(f.root.db().Update([&](WriteTxn& txn) { return lease->AddSnapshot(txn, held); }).has_value());
+
+  const Result<PruneReport> report = Prune(f.root, {});
+  REQUIRE(report.has_value());
+  REQUIRE(report->removed.size() == 1);
+  CHECK(report->removed[0].description == "RUN a");
+  CHECK(report->freed_bytes == 100);
+  CHECK(report->snapshots_removed == 2);  // child, then the base it freed
+  CHECK_FALSE(f.root.snapshots().IsCommitted(child));
+  CHECK(::access(f.root.snapshots().DiffPath(base).c_str(), F_OK) != 0);
+  CHECK(f.root.snapshots().IsCommitted(held));
+  CHECK(f.RecordCount() == 1);
+}
+
+TEST_CASE("prune stops at keep-storage and skips recently used records", "[cache][prune]") {
+  Fixture f;
+  f.Record("oldest", f.Snapshot(), 100, 300);
+  f.Record("middle", f.Snapshot(), 100, 200);
+  f.Record("newest", f.Snapshot(), 100, 10);
+  PruneOptions keep;
+  keep.keep_bytes = 150;
+  const Result<PruneReport> first = Prune(f.root, keep);
+  REQUIRE(first.has_value());
+  REQUIRE(first->removed.size() == 2);
+  CHECK(first->removed[0].description == "oldest");
+  CHECK(first->removed[1].description == "middle");
+
+  f.Record("old again", f.Snapshot(), 5, 3600);
+  PruneOptions until;
+  until.unused_for = std::chrono::seconds(60);
+  const Result<PruneReport> second = Prune(f.root, until);
+  REQUIRE(second->removed.size() == 1);
+  CHECK(second->removed[0].description == "old again");
+  CHECK(f.RecordCount() == 1);  // "newest" was used 10 s ago
+}
+
+TEST_CASE("a lease whose build died does not protect anything", "[cache][prune]") {
+  Fixture f;
+  const std::string s = f.Snapshot();
+  f.Record("RUN x", s, 1, 1);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    // The child opens the root itself: an LMDB environment must not cross fork().
+    Result<CacheRoot> root = CacheRoot::Open(f.root.path());
+    Result<Lease> lease = Lease::Acquire(root->db());
+    (void)root->db().Update([&](WriteTxn& txn) { return lease->AddSnapshot(txn, s); });
+    ::_exit(0);  // dies without releasing
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  const Result<PruneReport> report = Prune(f.root, {});
+  REQUIRE(report.has_value());
+  CHECK(report->stale_leases_reaped == 1);
+  CHECK(report->removed.size() == 1);
+}
+
+}  // namespace
+}  // namespace bt::cache
