@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "cache/cache_root.h"
+#include "cache/integrity.h"
 #include "cli/cache_root_path.h"
 #include "cli/error_report.h"
 
@@ -68,6 +69,32 @@ int RunDu(const std::string& root_flag, DuDetail detail) {
   std::printf("Blobs:\t\t%s in %zu blobs\n", HumanSize(usage->blob_bytes).c_str(),
               usage->blob_count);
   return 0;
+}
+
+int RunDuCheck(const std::string& root_flag, DuCheck mode) {
+  const std::string path = CacheRootPath(root_flag);
+  Result<cache::CacheRoot> root = cache::CacheRoot::Open(path);
+  if (!root) {
+    std::fputs(FormatError(std::move(root).error().Wrap("open cache root " + path), "").c_str(),
+               stderr);
+    return 1;
+  }
+  const cache::RepairMode repair =
+      mode == DuCheck::kRepair ? cache::RepairMode::kRepair : cache::RepairMode::kReportOnly;
+  Result<cache::IntegrityReport> report = cache::CheckIntegrity(*root, repair);
+  if (!report) {
+    std::fputs(FormatError(report.error(), "").c_str(), stderr);
+    return 1;
+  }
+  for (const cache::Damage& d : report->damage) {
+    std::printf("%s %s: %s: %s\n", mode == DuCheck::kRepair ? "repaired" : "damaged",
+                std::string(cache::DamageKindName(d.kind)).c_str(), d.what.c_str(),
+                d.detail.c_str());
+  }
+  std::printf("checked %zu blobs, %zu snapshots, %zu cache records: %zu problems\n",
+              report->blobs_checked, report->snapshots_checked, report->records_checked,
+              report->damage.size());
+  return report->damage.empty() || mode == DuCheck::kRepair ? 0 : 1;
 }
 
 }  // namespace bt::cli

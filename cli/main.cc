@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
   CLI::App* du = app.add_subcommand("du", "Show the cache's disk usage");
   du->add_option("--root", du_root, "The cache root (default: $BUILDTOOL_ROOT, /var/lib/buildtool)");
   du->add_flag("-v,--verbose", du_verbose, "Show every record's key and snapshots");
+  bool du_check = false, du_repair = false;
+  du->add_flag("--check", du_check, "Check the root for damage (re-hashes every blob)");
+  du->add_flag("--repair", du_repair, "With --check: drop whatever cannot be trusted");
 
   bt::cli::PruneFlags prune_flags;
   CLI::App* prune = app.add_subcommand("prune", "Free cache space, least recently used first");
@@ -58,6 +61,10 @@ int main(int argc, char** argv) {
   }
   if (ast->parsed()) return bt::cli::RunDebugAst(ast_path);
   if (prune->parsed()) return bt::cli::RunPrune(prune_flags);
+  if (du->parsed() && (du_check || du_repair)) {
+    return bt::cli::RunDuCheck(du_root, du_repair ? bt::cli::DuCheck::kRepair
+                                                  : bt::cli::DuCheck::kReport);
+  }
   if (du->parsed()) {
     return bt::cli::RunDu(du_root, du_verbose ? bt::cli::DuDetail::kVerbose
                                               : bt::cli::DuDetail::kSummary);
