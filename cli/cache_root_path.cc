@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
+
+#include "cli/error_report.h"
 
 namespace bt::cli {
 
@@ -15,6 +18,17 @@ std::string CacheRootPath(const std::string& root_flag) {
   }
   const char* home = std::getenv("HOME");
   return std::string(home ? home : ".") + "/.local/share/buildtool";
+}
+
+std::optional<cache::CacheRoot> OpenCacheRootOrReport(const std::string& root_flag) {
+  const std::string path = CacheRootPath(root_flag);
+  Result<cache::CacheRoot> root = cache::CacheRoot::Open(path);
+  if (!root) {
+    std::fputs(FormatError(std::move(root).error().Wrap("open cache root " + path), "").c_str(),
+               stderr);
+    return std::nullopt;
+  }
+  return std::move(*root);
 }
 
 }  // namespace bt::cli

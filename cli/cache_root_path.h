@@ -3,10 +3,16 @@
 // (~/.local/share/buildtool when XDG_DATA_HOME is unset).
 #pragma once
 
+#include <optional>
 #include <string>
+
+#include "cache/cache_root.h"
 
 namespace bt::cli {
 
 std::string CacheRootPath(const std::string& root_flag);
+
+// Opens the root the flag names; on failure prints the error to stderr and returns nullopt.
+std::optional<cache::CacheRoot> OpenCacheRootOrReport(const std::string& root_flag);
 
 }  // namespace bt::cli

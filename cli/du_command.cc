@@ -37,13 +37,8 @@ std::string FormatTime(cache::Timestamp t) {
 }  // namespace
 
 int RunDu(const std::string& root_flag, DuDetail detail) {
-  const std::string path = CacheRootPath(root_flag);
-  Result<cache::CacheRoot> root = cache::CacheRoot::Open(path);
-  if (!root) {
-    std::fputs(FormatError(std::move(root).error().Wrap("open cache root " + path), "").c_str(),
-               stderr);
-    return 1;
-  }
+  std::optional<cache::CacheRoot> root = OpenCacheRootOrReport(root_flag);
+  if (!root) return 1;
   Result<cache::DiskUsage> usage = cache::ComputeDiskUsage(*root);
   if (!usage) {
     std::fputs(FormatError(usage.error(), "").c_str(), stderr);
@@ -72,13 +67,8 @@ int RunDu(const std::string& root_flag, DuDetail detail) {
 }
 
 int RunDuCheck(const std::string& root_flag, DuCheck mode) {
-  const std::string path = CacheRootPath(root_flag);
-  Result<cache::CacheRoot> root = cache::CacheRoot::Open(path);
-  if (!root) {
-    std::fputs(FormatError(std::move(root).error().Wrap("open cache root " + path), "").c_str(),
-               stderr);
-    return 1;
-  }
+  std::optional<cache::CacheRoot> root = OpenCacheRootOrReport(root_flag);
+  if (!root) return 1;
   const cache::RepairMode repair =
       mode == DuCheck::kRepair ? cache::RepairMode::kRepair : cache::RepairMode::kReportOnly;
   Result<cache::IntegrityReport> report = cache::CheckIntegrity(*root, repair);

@@ -39,13 +39,8 @@ int RunPrune(const PruneFlags& flags) {
     }
     options.unused_for = std::chrono::duration_cast<std::chrono::seconds>(*d);
   }
-  const std::string path = CacheRootPath(flags.root);
-  Result<cache::CacheRoot> root = cache::CacheRoot::Open(path);
-  if (!root) {
-    std::fputs(FormatError(std::move(root).error().Wrap("open cache root " + path), "").c_str(),
-               stderr);
-    return 1;
-  }
+  std::optional<cache::CacheRoot> root = OpenCacheRootOrReport(flags.root);
+  if (!root) return 1;
   Result<cache::PruneReport> report = cache::Prune(*root, options);
   if (!report) {
     std::fputs(FormatError(report.error(), "").c_str(), stderr);
