@@ -1,6 +1,10 @@
 #include "cache/integrity.h"
 
+#include <cerrno>
+#include <cstdio>
+
 #include <algorithm>
+#include <chrono>
 #include <set>
 
 #include "cache/lease.h"
@@ -15,6 +19,16 @@ std::string_view DamageKindName(DamageKind kind) {
     case DamageKind::kDanglingCacheRecord: return "cache record without its snapshot";
   }
   return "damage";
+}
+
+Result<std::string> SetAsideCorruptDb(const std::string& root) {
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  const std::string from = root + "/db";
+  const std::string to = root + "/db.corrupt-" + std::to_string(seconds);
+  if (std::rename(from.c_str(), to.c_str()) != 0) return ErrnoError("rename", from, errno);
+  return to;
 }
 
 Result<IntegrityReport> CheckIntegrity(CacheRoot& root, RepairMode mode) {

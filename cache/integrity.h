@@ -6,8 +6,9 @@
 //     (unless a live lease holds it: a build is still writing it)
 //   - a snapshot record whose directory is missing                   -> record dropped
 //   - a cache record naming a snapshot that is not there             -> record dropped
-// A DB that cannot be opened at all is reported by CacheRoot::Open (kDataLoss); moving it
-// aside is the caller's decision.
+// A DB that cannot be opened at all is reported by CacheRoot::Open (kDataLoss);
+// SetAsideCorruptDb moves it away (db/ -> db.corrupt-<unix time>/) so that the root opens
+// with an empty DB, after which a repair drops every snapshot that lost its record.
 #pragma once
 
 #include <string>
@@ -43,5 +44,9 @@ struct IntegrityReport {
 Result<IntegrityReport> CheckIntegrity(CacheRoot& root, RepairMode mode);
 
 std::string_view DamageKindName(DamageKind kind);
+
+// Renames <root>/db to <root>/db.corrupt-<seconds since the epoch>; returns the new path.
+// Only for a DB that failed to open with kDataLoss: nothing is deleted, for post-mortems.
+Result<std::string> SetAsideCorruptDb(const std::string& root);
 
 }  // namespace bt::cache

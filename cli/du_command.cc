@@ -67,6 +67,19 @@ int RunDu(const std::string& root_flag, DuDetail detail) {
 }
 
 int RunDuCheck(const std::string& root_flag, DuCheck mode) {
+  if (mode == DuCheck::kRepair) {
+    // A DB too damaged to open is set aside; the repair below then drops what it described.
+    const std::string path = CacheRootPath(root_flag);
+    Result<cache::CacheRoot> probe = cache::CacheRoot::Open(path);
+    if (!probe && probe.error().code == ErrorCode::kDataLoss) {
+      Result<std::string> aside = cache::SetAsideCorruptDb(path);
+      if (!aside) {
+        std::fputs(FormatError(aside.error(), "").c_str(), stderr);
+        return 1;
+      }
+      std::printf("repaired corrupt metadata DB: moved to %s\n", aside->c_str());
+    }
+  }
   std::optional<cache::CacheRoot> root = OpenCacheRootOrReport(root_flag);
   if (!root) return 1;
   const cache::RepairMode repair =

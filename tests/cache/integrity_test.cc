@@ -93,3 +93,31 @@ TEST_CASE("a clean root has nothing to report", "[cache][integrity]") {
 
 }  // namespace
 }  // namespace bt::cache
+
+namespace bt::cache {
+namespace {
+
+TEST_CASE("a corrupt DB is set aside and the root opens again", "[cache][integrity]") {
+  TempDir dir = *TempDir::Create("", "bt-check-");
+  const std::string path = dir.path() + "/root";
+  {
+    CacheRoot root = *CacheRoot::Open(path);
+    const std::string s = *root.snapshots().Prepare(std::nullopt);
+    REQUIRE(root.snapshots().Commit(s).has_value());
+  }
+  std::ofstream(path + "/db/data.mdb", std::ios::trunc) << std::string(64 << 10, 'G');
+  Result<CacheRoot> broken = CacheRoot::Open(path);
+  REQUIRE_FALSE(broken.has_value());
+  REQUIRE(broken.error().code == ErrorCode::kDataLoss);
+  const Result<std::string> aside = SetAsideCorruptDb(path);
+  REQUIRE(aside.has_value());
+  CHECK(::access((*aside + "/data.mdb").c_str(), F_OK) == 0);  // kept for a post-mortem
+  Result<CacheRoot> root = CacheRoot::Open(path);
+  REQUIRE(root.has_value());
+  // The snapshot lost its record with the DB: a repair drops it.
+  REQUIRE(CheckIntegrity(*root, RepairMode::kRepair).has_value());
+  CHECK(root->snapshots().List()->empty());
+}
+
+}  // namespace
+}  // namespace bt::cache
