@@ -105,19 +105,24 @@ Result<void> IngestWriter::Write(std::string_view data) {
   return {};
 }
 
-Result<void> IngestWriter::RemoveIngest() {
-  data_.Reset();
-  hasher_.reset();
+// Removes an ingest directory whose lock the caller holds: data, ref, the lock file last.
+static Result<void> RemoveIngestFiles(const std::string& dir) {
   for (const char* name : {"/data", "/ref", "/lock"}) {
-    const std::string path = dir_ + name;
+    const std::string path = dir + name;
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoError("unlink", path, errno);
   }
   // Once the lock file is gone a new writer of this ref may already have recreated the
   // directory, so a non-empty directory is theirs and stays.
-  if (::rmdir(dir_.c_str()) != 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST) {
-    return ErrnoError("remove directory", dir_, errno);
+  if (::rmdir(dir.c_str()) != 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST) {
+    return ErrnoError("remove directory", dir, errno);
   }
   return {};
+}
+
+Result<void> IngestWriter::RemoveIngest() {
+  data_.Reset();
+  hasher_.reset();
+  return RemoveIngestFiles(dir_);
 }
 
 Result<void> IngestWriter::Abort() {
@@ -301,6 +306,34 @@ Result<void> ContentStore::Verify(const oci::Digest& digest) const {
                                                ": content hashes to " + actual.ToString());
   }
   return {};
+}
+
+Result<std::size_t> ContentStore::RemoveAbandonedIngests() {
+  UniqueFd fd(::open(ingest_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoError("open", ingest_dir_, errno);
+  DIR* d = ::fdopendir(fd.Release());
+  if (!d) return ErrnoError("opendir", ingest_dir_, errno);
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  ::closedir(d);
+  std::size_t removed = 0;
+  for (const std::string& name : names) {
+    const std::string dir = ingest_dir_ + "/" + name;
+    // A held lock is a live writer; a free one is a writer that died or gave up.
+    Result<std::optional<FileLock>> lock =
+        FileLock::TryAcquire(dir + "/lock", LockMode::kExclusive);
+    if (!lock) {
+      if (lock.error().sys_errno == ENOENT || lock.error().sys_errno == ENOTDIR) continue;
+      return std::move(lock).error();
+    }
+    if (!lock->has_value()) continue;
+    BT_TRY(RemoveIngestFiles(dir));
+    ++removed;
+  }
+  return removed;
 }
 
 }  // namespace bt::cache

@@ -118,6 +118,10 @@ class ContentStore {
   // absent, kIo on a read failure.
   Result<void> Verify(const oci::Digest& digest) const;
 
+  // Removes every ingest no writer holds (its writer died or was dropped without Abort),
+  // losing its partial data; returns how many. For prune: a live writer is never touched.
+  Result<std::size_t> RemoveAbandonedIngests();
+
   // <root>/blobs/sha256/<hex>, for callers that hard-link or copy a blob elsewhere.
   std::string BlobPath(const oci::Digest& digest) const;
 

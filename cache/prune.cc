@@ -11,11 +11,12 @@ namespace bt::cache {
 Result<PruneReport> Prune(CacheRoot& root, const PruneOptions& options) {
   PruneReport report;
   BT_ASSIGN_OR_RETURN(ReapReport reaped, ReapStaleLeases(root.db()));
-  report.stale_leases_reaped = reaped.reaped_ids.size();
+  const std::size_t stale_leases = reaped.reaped_ids.size();
 
   std::vector<std::string> doomed_snapshots;
   BT_TRY(root.db().Update([&](WriteTxn& txn) -> Result<void> {
-    report = PruneReport{{}, 0, 0, report.stale_leases_reaped};
+    report = PruneReport{};
+    report.stale_leases_reaped = stale_leases;
     doomed_snapshots.clear();
     BT_ASSIGN_OR_RETURN(std::vector<LeaseStatus> leases, LiveLeases(txn, root.path()));
     std::set<std::string> held;
@@ -65,6 +66,7 @@ Result<PruneReport> Prune(CacheRoot& root, const PruneOptions& options) {
     BT_TRY(root.snapshots().Remove(id));
     ++report.snapshots_removed;
   }
+  BT_ASSIGN_OR_RETURN(report.abandoned_ingests_removed, root.content().RemoveAbandonedIngests());
   return report;
 }
 

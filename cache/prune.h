@@ -28,6 +28,7 @@ struct PruneReport {
   std::uint64_t freed_bytes = 0;
   std::size_t snapshots_removed = 0;
   std::size_t stale_leases_reaped = 0;
+  std::size_t abandoned_ingests_removed = 0;  // partial blobs whose writer is gone
 };
 
 Result<PruneReport> Prune(CacheRoot& root, const PruneOptions& options);

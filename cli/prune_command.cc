@@ -49,9 +49,11 @@ int RunPrune(const PruneFlags& flags) {
   for (const cache::CacheRecord& r : report->removed) {
     std::printf("deleted %s %s\n", r.key.hex().substr(0, 12).c_str(), r.description.c_str());
   }
-  std::printf("Total:\t%llu bytes freed, %zu records, %zu snapshots, %zu stale leases\n",
-              static_cast<unsigned long long>(report->freed_bytes), report->removed.size(),
-              report->snapshots_removed, report->stale_leases_reaped);
+  std::printf(
+      "Total:\t%llu bytes freed, %zu records, %zu snapshots, %zu stale leases, %zu partial "
+      "downloads\n",
+      static_cast<unsigned long long>(report->freed_bytes), report->removed.size(),
+      report->snapshots_removed, report->stale_leases_reaped, report->abandoned_ingests_removed);
   return 0;
 }
 

@@ -116,3 +116,27 @@ TEST_CASE("a lease whose build died does not protect anything", "[cache][prune]"
 
 }  // namespace
 }  // namespace bt::cache
+
+namespace bt::cache {
+namespace {
+
+TEST_CASE("prune removes partial blobs whose writer is gone, never a live one",
+          "[cache][prune]") {
+  Fixture f;
+  {
+    IngestWriter dropped = *f.root.content().BeginIngest("dropped");
+    REQUIRE(dropped.Write("half").has_value());
+  }  // dropped without Commit or Abort: its data stays for a resume
+  IngestWriter live = *f.root.content().BeginIngest("live");
+  REQUIRE(live.Write("still going").has_value());
+  const Result<PruneReport> report = Prune(f.root, {});
+  REQUIRE(report.has_value());
+  CHECK(report->abandoned_ingests_removed == 1);
+  REQUIRE(live.Write(" and done").has_value());
+  CHECK(live.Commit(std::nullopt, oci::Digest::Of("still going and done")).has_value());
+  // The dropped ingest starts over.
+  CHECK(f.root.content().BeginIngest("dropped")->offset() == 0);
+}
+
+}  // namespace
+}  // namespace bt::cache
