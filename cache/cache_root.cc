@@ -28,12 +28,8 @@ Result<DiskUsage> ComputeDiskUsage(CacheRoot& root) {
   {
     BT_ASSIGN_OR_RETURN(ReadTxn txn, root.db().BeginRead());
     BT_ASSIGN_OR_RETURN(std::vector<CacheRecord> records, txn.ListCacheRecords());
-    BT_ASSIGN_OR_RETURN(auto leases, LiveLeases(txn, root.path()));
-    std::set<std::string> held;
-    for (const auto& lease : leases) {
-      if (lease.state != LeaseState::kLive) continue;
-      held.insert(lease.record.snapshot_ids.begin(), lease.record.snapshot_ids.end());
-    }
+    BT_ASSIGN_OR_RETURN(const std::set<std::string> held,
+                        SnapshotsHeldByLiveLeases(txn, root.path()));
     for (CacheRecord& record : records) {
       DiskUsageEntry entry;
       for (const std::string& id : record.snapshot_ids) entry.leased |= held.count(id) > 0;

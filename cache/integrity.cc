@@ -55,13 +55,8 @@ Result<IntegrityReport> CheckIntegrity(CacheRoot& root, RepairMode mode) {
                                        }),
                         report.damage.end());
     remove_dirs.clear();
-    BT_ASSIGN_OR_RETURN(std::vector<LeaseStatus> leases, LiveLeases(txn, root.path()));
-    std::set<std::string> held;
-    for (const LeaseStatus& l : leases) {
-      if (l.state == LeaseState::kLive) {
-        held.insert(l.record.snapshot_ids.begin(), l.record.snapshot_ids.end());
-      }
-    }
+    BT_ASSIGN_OR_RETURN(const std::set<std::string> held,
+                        SnapshotsHeldByLiveLeases(txn, root.path()));
     BT_ASSIGN_OR_RETURN(std::vector<SnapshotRecord> records, txn.ListSnapshots());
     BT_ASSIGN_OR_RETURN(std::vector<std::string> dirs, root.snapshots().List());
     std::set<std::string> recorded;

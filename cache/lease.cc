@@ -1,7 +1,6 @@
 #include "cache/lease.h"
 
 #include <dirent.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +10,8 @@
 #include <set>
 #include <utility>
 
+#include "cache/random_id.h"
+
 namespace bt::cache {
 namespace {
 
@@ -19,26 +20,6 @@ constexpr std::string_view kLockSuffix = ".lock";
 std::string LeasesDir(const std::string& root) { return root + "/leases"; }
 std::string LockPath(const std::string& root, std::string_view id) {
   return LeasesDir(root) + "/" + std::string(id) + std::string(kLockSuffix);
-}
-
-Result<std::string> NewLeaseId() {
-  unsigned char bytes[16];
-  std::size_t got = 0;
-  while (got < sizeof bytes) {
-    const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError("getrandom", "for a lease id", errno);
-    }
-    got += static_cast<std::size_t>(n);
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned char b : bytes) {
-    id.push_back(kHex[b >> 4]);
-    id.push_back(kHex[b & 0xf]);
-  }
-  return id;
 }
 
 Result<void> RemoveLockFile(const std::string& path) {
@@ -102,7 +83,7 @@ Lease::~Lease() { (void)Release(); }
 Result<Lease> Lease::Acquire(MetadataDb& db) {
   const std::string dir = LeasesDir(db.root());
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoError("mkdir", dir, errno);
-  BT_ASSIGN_OR_RETURN(std::string id, NewLeaseId());
+  BT_ASSIGN_OR_RETURN(std::string id, RandomHexId(16));
   const std::string path = LockPath(db.root(), id);
   // Lock first, record second: a record is never without a holder except after a death.
   BT_ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(path, LockMode::kExclusive));
@@ -243,6 +224,18 @@ Result<ReapReport> ReapStaleLeases(MetadataDb& db) {
   }));
   for (const FileLock& lock : held) BT_TRY(RemoveLockFile(lock.path()));
   return report;
+}
+
+Result<std::set<std::string>> SnapshotsHeldByLiveLeases(const ReadTxn& txn,
+                                                        const std::string& root) {
+  BT_ASSIGN_OR_RETURN(std::vector<LeaseStatus> leases, LiveLeases(txn, root));
+  std::set<std::string> held;
+  for (const LeaseStatus& l : leases) {
+    if (l.state == LeaseState::kLive) {
+      held.insert(l.record.snapshot_ids.begin(), l.record.snapshot_ids.end());
+    }
+  }
+  return held;
 }
 
 }  // namespace bt::cache

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,11 @@ struct LeaseStatus {
 Result<std::vector<LeaseStatus>> LiveLeases(const ReadTxn& txn, const std::string& root);
 // The same in a read transaction of its own.
 Result<std::vector<LeaseStatus>> LiveLeases(MetadataDb& db);
+
+// The snapshot ids that live leases hold in `txn` (what prune, du and the integrity check
+// must leave alone); stale leases hold nothing.
+Result<std::set<std::string>> SnapshotsHeldByLiveLeases(const ReadTxn& txn,
+                                                        const std::string& root);
 
 struct ReapReport {
   std::vector<std::string> reaped_ids;  // stale lease records deleted, in id order

@@ -18,13 +18,8 @@ Result<PruneReport> Prune(CacheRoot& root, const PruneOptions& options) {
     report = PruneReport{};
     report.stale_leases_reaped = stale_leases;
     doomed_snapshots.clear();
-    BT_ASSIGN_OR_RETURN(std::vector<LeaseStatus> leases, LiveLeases(txn, root.path()));
-    std::set<std::string> held;
-    for (const LeaseStatus& l : leases) {
-      if (l.state == LeaseState::kLive) {
-        held.insert(l.record.snapshot_ids.begin(), l.record.snapshot_ids.end());
-      }
-    }
+    BT_ASSIGN_OR_RETURN(const std::set<std::string> held,
+                        SnapshotsHeldByLiveLeases(txn, root.path()));
     BT_ASSIGN_OR_RETURN(std::vector<CacheRecord> records, txn.ListCacheRecords());
     std::uint64_t total = 0;
     for (const CacheRecord& r : records) total += r.size_bytes;

@@ -4,15 +4,13 @@
 
 #include <openssl/evp.h>
 
+#include "oci/error_quote.h"
+
 namespace bt::oci {
 namespace {
 
 constexpr std::string_view kPrefix = "sha256:";
 constexpr char kHexDigits[] = "0123456789abcdef";
-
-// Digests arrive from registries and manifests; an error quotes at most this much of the text
-// so that a hostile multi-megabyte "digest" does not become a multi-megabyte message.
-constexpr std::size_t kMaxQuoted = 100;
 
 int LowerHexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -21,10 +19,8 @@ int LowerHexValue(char c) {
 }
 
 Error InvalidDigest(std::string_view text, std::string_view why) {
-  std::string quoted(text.substr(0, kMaxQuoted));
-  if (text.size() > kMaxQuoted) quoted += "...";
   return MakeError(ErrorCode::kInvalidArgument,
-                   "invalid digest \"" + quoted + "\": " + std::string(why));
+                   "invalid digest " + QuoteCapped(text) + ": " + std::string(why));
 }
 
 EVP_MD_CTX* Ctx(void* ctx) { return static_cast<EVP_MD_CTX*>(ctx); }

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "oci/error_quote.h"
+
 // The JSON shapes are those of Go's ocispec.Image (image-spec specs-go/v1/config.go) and
 // dockerspec.DockerOCIImage (moby/docker-image-spec specs-go/v1/image.go), which BuildKit's
 // frontend marshals and its exporter patches (exporter/containerimage/writer.go,
@@ -28,15 +30,7 @@ Error WrongType(std::string_view where, std::string_view want, const Json& got) 
   return BadConfig(where, "want " + std::string(want) + ", got " + got.type_name());
 }
 
-// Configs come from registries; an error quotes at most this much of a value or key.
-constexpr std::size_t kMaxQuoted = 100;
-
-std::string Quote(std::string_view text) {
-  std::string out = "\"";
-  out.append(text.substr(0, kMaxQuoted));
-  if (text.size() > kMaxQuoted) out += "...";
-  return out + "\"";
-}
+std::string Quote(std::string_view text) { return QuoteCapped(text); }
 
 std::string Join(std::string_view parent, std::string_view key) {
   return parent.empty() ? std::string(key) : std::string(parent) + "." + std::string(key);

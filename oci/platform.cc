@@ -5,18 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "oci/error_quote.h"
+
 namespace bt::oci {
 namespace {
 
-// Platform specifiers come from Dockerfiles and flags; an error quotes at most this much.
-constexpr std::size_t kMaxQuoted = 100;
-
-std::string Quote(std::string_view text) {
-  std::string out = "\"";
-  out.append(text.substr(0, kMaxQuoted));
-  if (text.size() > kMaxQuoted) out += "...";
-  return out + "\"";
-}
+std::string Quote(std::string_view text) { return QuoteCapped(text); }
 
 Error InvalidPlatform(std::string_view text, std::string_view why) {
   return MakeError(ErrorCode::kInvalidArgument,

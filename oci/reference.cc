@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "oci/error_quote.h"
+
 // The grammar is distribution's (reference/regexp.go), checked by hand: the regular
 // expressions there are anchored and unambiguous once the domain is split off, so a single
 // left-to-right scan decides them without backtracking.
@@ -25,14 +27,13 @@ constexpr std::string_view kOfficialRepoPrefix = "library/";
 constexpr std::string_view kDefaultTag = "latest";
 constexpr std::size_t kMaxPathLength = 255;  // distribution's RepositoryNameTotalLengthMax
 constexpr std::size_t kMaxTagLength = 128;
-constexpr std::size_t kMaxQuoted = 256;
+constexpr std::size_t kMaxQuoted = 256;  // a reference may be long and still valid
 constexpr std::string_view kInvalidFormat = "invalid reference format";
 
 Error InvalidReference(std::string_view text, std::string_view why) {
-  std::string quoted(text.substr(0, kMaxQuoted));
-  if (text.size() > kMaxQuoted) quoted += "...";
   return MakeError(ErrorCode::kInvalidArgument,
-                   "invalid image reference \"" + quoted + "\": " + std::string(why));
+                   "invalid image reference " + QuoteCapped(text, kMaxQuoted) + ": " +
+                       std::string(why));
 }
 
 bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }

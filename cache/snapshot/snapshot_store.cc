@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <cstdio>
 
 #include "base/unique_fd.h"
+#include "cache/random_id.h"
 
 namespace bt::cache {
 namespace {
@@ -21,24 +21,6 @@ constexpr std::size_t kMaxChain = 500;
 
 Error Invalid(std::string message) {
   return MakeError(ErrorCode::kInvalidArgument, std::move(message));
-}
-
-Result<std::string> NewId() {
-  unsigned char bytes[kIdLength / 2];
-  std::size_t got = 0;
-  while (got < sizeof(bytes)) {
-    const ssize_t n = getrandom(bytes + got, sizeof(bytes) - got, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoError("getrandom", "", errno);
-    got += static_cast<std::size_t>(n);
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned char b : bytes) {
-    id.push_back(kHex[b >> 4]);
-    id.push_back(kHex[b & 0xF]);
-  }
-  return id;
 }
 
 Result<void> MakeDir(const std::string& path) {
@@ -163,7 +145,7 @@ Result<std::string> SnapshotStore::Prepare(const std::optional<std::string>& par
                        "snapshot chain deeper than " + std::to_string(kMaxChain) + " layers");
     }
   }
-  BT_ASSIGN_OR_RETURN(std::string id, NewId());
+  BT_ASSIGN_OR_RETURN(std::string id, RandomHexId(kIdLength / 2));
   const std::string dir = dir_ + "/" + id;
   if (::mkdir(dir.c_str(), 0700) != 0) return ErrnoError("mkdir", dir, errno);
   // diff/ becomes the container's root when it is the upper dir: it must be 0755.
