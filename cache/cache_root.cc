@@ -28,8 +28,8 @@ Result<DiskUsage> ComputeDiskUsage(CacheRoot& root) {
   {
     BT_ASSIGN_OR_RETURN(ReadTxn txn, root.db().BeginRead());
     BT_ASSIGN_OR_RETURN(std::vector<CacheRecord> records, txn.ListCacheRecords());
-    BT_ASSIGN_OR_RETURN(const std::set<std::string> held,
-                        SnapshotsHeldByLiveLeases(txn, root.path()));
+    BT_ASSIGN_OR_RETURN(const HeldByLeases leased, HeldByLiveLeases(txn, root.path()));
+    const std::set<std::string>& held = leased.snapshot_ids;
     for (CacheRecord& record : records) {
       DiskUsageEntry entry;
       for (const std::string& id : record.snapshot_ids) entry.leased |= held.count(id) > 0;

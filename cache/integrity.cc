@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <set>
 
 #include "cache/lease.h"
@@ -16,7 +17,7 @@ std::string_view DamageKindName(DamageKind kind) {
     case DamageKind::kCorruptBlob: return "corrupt blob";
     case DamageKind::kUnrecordedSnapshot: return "snapshot without record";
     case DamageKind::kMissingSnapshotDir: return "record without snapshot";
-    case DamageKind::kDanglingCacheRecord: return "cache record without its snapshot";
+    case DamageKind::kDanglingCacheRecord: return "cache record without its snapshot or blob";
   }
   return "damage";
 }
@@ -37,10 +38,14 @@ Result<IntegrityReport> CheckIntegrity(CacheRoot& root, RepairMode mode) {
 
   // Blobs: re-hash every one.
   BT_ASSIGN_OR_RETURN(std::vector<oci::Digest> blobs, root.content().Walk());
+  std::set<oci::Digest> sound_blobs;
   for (const oci::Digest& d : blobs) {
     ++report.blobs_checked;
     Result<void> ok = root.content().Verify(d);
-    if (ok) continue;
+    if (ok) {
+      sound_blobs.insert(d);
+      continue;
+    }
     if (ok.error().code != ErrorCode::kDataLoss) return std::move(ok).error();
     report.damage.push_back({DamageKind::kCorruptBlob, d.ToString(), ok.error().message});
     if (repair) BT_TRY(root.content().Delete(d));
@@ -55,8 +60,8 @@ Result<IntegrityReport> CheckIntegrity(CacheRoot& root, RepairMode mode) {
                                        }),
                         report.damage.end());
     remove_dirs.clear();
-    BT_ASSIGN_OR_RETURN(const std::set<std::string> held,
-                        SnapshotsHeldByLiveLeases(txn, root.path()));
+    BT_ASSIGN_OR_RETURN(const HeldByLeases leased, HeldByLiveLeases(txn, root.path()));
+    const std::set<std::string>& held = leased.snapshot_ids;
     BT_ASSIGN_OR_RETURN(std::vector<SnapshotRecord> records, txn.ListSnapshots());
     BT_ASSIGN_OR_RETURN(std::vector<std::string> dirs, root.snapshots().List());
     std::set<std::string> recorded;
@@ -81,13 +86,16 @@ Result<IntegrityReport> CheckIntegrity(CacheRoot& root, RepairMode mode) {
     BT_ASSIGN_OR_RETURN(std::vector<CacheRecord> cache_records, txn.ListCacheRecords());
     for (const CacheRecord& c : cache_records) {
       ++report.records_checked;
+      std::optional<std::string> why;
       for (const std::string& id : c.snapshot_ids) {
-        if (!missing.count(id)) continue;
-        report.damage.push_back({DamageKind::kDanglingCacheRecord, c.key.ToString(),
-                                 "snapshot " + id + " is missing"});
-        if (repair) BT_TRY(txn.DeleteCacheRecord(c.key));
-        break;
+        if (missing.count(id)) why = "snapshot " + id + " is missing";
       }
+      for (const oci::Digest& blob : c.blobs) {
+        if (!sound_blobs.count(blob)) why = "blob " + blob.ToString() + " is missing or corrupt";
+      }
+      if (!why) continue;
+      report.damage.push_back({DamageKind::kDanglingCacheRecord, c.key.ToString(), *why});
+      if (repair) BT_TRY(txn.DeleteCacheRecord(c.key));
     }
     for (const std::string& id : missing) {
       report.damage.push_back({DamageKind::kMissingSnapshotDir, id, "directory missing"});

@@ -5,7 +5,8 @@
 //   - a snapshot directory without a committed record, or not committed -> directory removed
 //     (unless a live lease holds it: a build is still writing it)
 //   - a snapshot record whose directory is missing                   -> record dropped
-//   - a cache record naming a snapshot that is not there             -> record dropped
+//   - a cache record naming a snapshot or blob that is not there     -> record dropped
+//     (a corrupt blob counts as not there)
 // A DB that cannot be opened at all is reported by CacheRoot::Open (kDataLoss);
 // SetAsideCorruptDb moves it away (db/ -> db.corrupt-<unix time>/) so that the root opens
 // with an empty DB, after which a repair drops every snapshot that lost its record.

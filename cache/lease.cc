@@ -226,14 +226,13 @@ Result<ReapReport> ReapStaleLeases(MetadataDb& db) {
   return report;
 }
 
-Result<std::set<std::string>> SnapshotsHeldByLiveLeases(const ReadTxn& txn,
-                                                        const std::string& root) {
+Result<HeldByLeases> HeldByLiveLeases(const ReadTxn& txn, const std::string& root) {
   BT_ASSIGN_OR_RETURN(std::vector<LeaseStatus> leases, LiveLeases(txn, root));
-  std::set<std::string> held;
+  HeldByLeases held;
   for (const LeaseStatus& l : leases) {
-    if (l.state == LeaseState::kLive) {
-      held.insert(l.record.snapshot_ids.begin(), l.record.snapshot_ids.end());
-    }
+    if (l.state != LeaseState::kLive) continue;
+    held.snapshot_ids.insert(l.record.snapshot_ids.begin(), l.record.snapshot_ids.end());
+    held.blobs.insert(l.record.blobs.begin(), l.record.blobs.end());
   }
   return held;
 }

@@ -85,10 +85,13 @@ Result<std::vector<LeaseStatus>> LiveLeases(const ReadTxn& txn, const std::strin
 // The same in a read transaction of its own.
 Result<std::vector<LeaseStatus>> LiveLeases(MetadataDb& db);
 
-// The snapshot ids that live leases hold in `txn` (what prune, du and the integrity check
-// must leave alone); stale leases hold nothing.
-Result<std::set<std::string>> SnapshotsHeldByLiveLeases(const ReadTxn& txn,
-                                                        const std::string& root);
+// What live leases hold in `txn` (what prune, du and the integrity check must leave alone);
+// stale leases hold nothing.
+struct HeldByLeases {
+  std::set<std::string> snapshot_ids;
+  std::set<oci::Digest> blobs;
+};
+Result<HeldByLeases> HeldByLiveLeases(const ReadTxn& txn, const std::string& root);
 
 struct ReapReport {
   std::vector<std::string> reaped_ids;  // stale lease records deleted, in id order

@@ -107,6 +107,21 @@ Result<std::uint8_t> ReadVersion(Reader& r, std::uint8_t newest, std::string_vie
   return version;
 }
 
+// list<32 raw bytes>: sha256 digests.
+void WriteDigests(Writer& w, const std::vector<oci::Digest>& digests) {
+  w.U32(static_cast<std::uint32_t>(digests.size()));
+  for (const oci::Digest& d : digests) w.Raw(d.bytes().data(), oci::Digest::kSize);
+}
+std::vector<oci::Digest> ReadDigests(Reader& r) {
+  std::vector<oci::Digest> out;
+  const std::uint32_t n = r.Count(oci::Digest::kSize);
+  for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
+    std::array<std::uint8_t, oci::Digest::kSize> bytes{};
+    if (r.Raw(bytes.data(), bytes.size())) out.emplace_back(bytes);
+  }
+  return out;
+}
+
 Error Corrupt(std::string_view what) {
   return MakeError(ErrorCode::kDataLoss, std::string(what) + ": corrupt record");
 }
@@ -118,6 +133,7 @@ std::string EncodeCacheRecord(const CacheRecord& record) {
   w.U8(kCacheRecordVersion);
   w.U32(static_cast<std::uint32_t>(record.snapshot_ids.size()));
   for (const std::string& id : record.snapshot_ids) w.Str(id);
+  WriteDigests(w, record.blobs);
   w.Str(record.output_metadata);
   w.U64(record.size_bytes);
   w.Time(record.created);
@@ -129,11 +145,12 @@ std::string EncodeCacheRecord(const CacheRecord& record) {
 Result<CacheRecord> DecodeCacheRecord(const oci::Digest& key, std::string_view value) {
   const std::string what = "cache record " + key.ToString();
   Reader r(value);
-  BT_TRY(ReadVersion(r, kCacheRecordVersion, what));
+  BT_ASSIGN_OR_RETURN(const std::uint8_t version, ReadVersion(r, kCacheRecordVersion, what));
   CacheRecord record;
   record.key = key;
   const std::uint32_t n = r.Count(4);
   for (std::uint32_t i = 0; i < n && r.ok(); ++i) record.snapshot_ids.push_back(r.Str());
+  if (version >= 2) record.blobs = ReadDigests(r);
   record.output_metadata = r.Str();
   record.size_bytes = r.U64();
   record.created = r.Time();
@@ -185,8 +202,7 @@ std::string EncodeLeaseRecord(const LeaseRecord& record) {
   w.Time(record.created);
   w.U32(static_cast<std::uint32_t>(record.snapshot_ids.size()));
   for (const std::string& id : record.snapshot_ids) w.Str(id);
-  w.U32(static_cast<std::uint32_t>(record.blobs.size()));
-  for (const oci::Digest& blob : record.blobs) w.Raw(blob.bytes().data(), oci::Digest::kSize);
+  WriteDigests(w, record.blobs);
   return w.Take();
 }
 
@@ -201,11 +217,7 @@ Result<LeaseRecord> DecodeLeaseRecord(std::string_view id, std::string_view valu
   record.created = r.Time();
   const std::uint32_t snapshots = r.Count(4);
   for (std::uint32_t i = 0; i < snapshots && r.ok(); ++i) record.snapshot_ids.push_back(r.Str());
-  const std::uint32_t blobs = r.Count(oci::Digest::kSize);
-  for (std::uint32_t i = 0; i < blobs && r.ok(); ++i) {
-    std::array<std::uint8_t, oci::Digest::kSize> bytes{};
-    if (r.Raw(bytes.data(), bytes.size())) record.blobs.emplace_back(bytes);
-  }
+  record.blobs = ReadDigests(r);
   if (!r.done()) return Corrupt(what);
   return record;
 }

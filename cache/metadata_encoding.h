@@ -11,9 +11,10 @@
 //   list<T>= u32 count, then count items
 //   time   = i64 nanoseconds since the Unix epoch (UTC)
 //
-// Cache record (key: the 32 raw bytes of the cache key digest), version 1:
-//   u8 version=1 | list<str> snapshot_ids | str output_metadata | u64 size_bytes
-//   | time created | time last_used | str description
+// Cache record (key: the 32 raw bytes of the cache key digest), version 2:
+//   u8 version=2 | list<str> snapshot_ids | list<32 raw bytes> blobs (sha256 digests)
+//   | str output_metadata | u64 size_bytes | time created | time last_used | str description
+// Version 1 is the same without the blobs list (read as no blobs).
 // Snapshot record (key: the snapshot id), version 1:
 //   u8 version=1 | u8 kind (1 active, 2 committed) | u8 has_parent (0 or 1)
 //   | str parent (only when has_parent=1) | u64 size_bytes | time created | u32 refcount
@@ -35,7 +36,7 @@
 
 namespace bt::cache {
 
-inline constexpr std::uint8_t kCacheRecordVersion = 1;
+inline constexpr std::uint8_t kCacheRecordVersion = 2;
 inline constexpr std::uint8_t kSnapshotRecordVersion = 1;
 inline constexpr std::uint8_t kLeaseRecordVersion = 1;
 

@@ -27,6 +27,8 @@ struct CacheRecord {
   oci::Digest key;                        // the cache key; never zero in a stored record
   std::vector<std::string> snapshot_ids;  // one per op output, in output order; each names a
                                           // committed snapshot record while this record exists
+  std::vector<oci::Digest> blobs;         // content-store blobs the result needs (exported
+                                          // layers); kept from prune while this record exists
   std::string output_metadata;            // opaque bytes, at most kMaxOutputMetadataSize
   std::uint64_t size_bytes = 0;           // what pruning this record would free, as measured
   Timestamp created;

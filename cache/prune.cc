@@ -7,6 +7,34 @@
 #include "cache/lease.h"
 
 namespace bt::cache {
+namespace {
+
+// Deletes every blob that no cache record and no live lease names. It runs inside the prune's
+// write transaction on purpose: that transaction excludes every other writer in every process,
+// and a build always names a blob in its lease (a write transaction) before it relies on the
+// blob being there, so no blob can become needed between the mark and the sweep. A blob
+// deleted by a transaction that then fails to commit was garbage all the same.
+Result<void> SweepBlobs(CacheRoot& root, WriteTxn& txn, const std::set<oci::Digest>& leased,
+                        PruneReport* report) {
+  report->blobs_removed = 0;
+  report->blob_bytes_freed = 0;
+  std::set<oci::Digest> needed = leased;
+  BT_ASSIGN_OR_RETURN(const std::vector<CacheRecord> records, txn.ListCacheRecords());
+  for (const CacheRecord& r : records) needed.insert(r.blobs.begin(), r.blobs.end());
+  BT_ASSIGN_OR_RETURN(const std::vector<oci::Digest> blobs, root.content().Walk());
+  for (const oci::Digest& d : blobs) {
+    if (needed.count(d)) continue;
+    Result<std::uint64_t> size = root.content().Size(d);
+    Result<void> deleted = root.content().Delete(d);
+    if (!deleted && deleted.error().code == ErrorCode::kNotFound) continue;  // a second prune
+    BT_TRY(std::move(deleted));
+    ++report->blobs_removed;
+    if (size) report->blob_bytes_freed += *size;
+  }
+  return {};
+}
+
+}  // namespace
 
 Result<PruneReport> Prune(CacheRoot& root, const PruneOptions& options) {
   PruneReport report;
@@ -18,8 +46,8 @@ Result<PruneReport> Prune(CacheRoot& root, const PruneOptions& options) {
     report = PruneReport{};
     report.stale_leases_reaped = stale_leases;
     doomed_snapshots.clear();
-    BT_ASSIGN_OR_RETURN(const std::set<std::string> held,
-                        SnapshotsHeldByLiveLeases(txn, root.path()));
+    BT_ASSIGN_OR_RETURN(const HeldByLeases leased, HeldByLiveLeases(txn, root.path()));
+    const std::set<std::string>& held = leased.snapshot_ids;
     BT_ASSIGN_OR_RETURN(std::vector<CacheRecord> records, txn.ListCacheRecords());
     std::uint64_t total = 0;
     for (const CacheRecord& r : records) total += r.size_bytes;
@@ -55,7 +83,7 @@ Result<PruneReport> Prune(CacheRoot& root, const PruneOptions& options) {
         changed = true;
       }
     }
-    return {};
+    return SweepBlobs(root, txn, leased.blobs, &report);
   }));
   for (const std::string& id : doomed_snapshots) {
     BT_TRY(root.snapshots().Remove(id));

@@ -50,10 +50,12 @@ int RunPrune(const PruneFlags& flags) {
     std::printf("deleted %s %s\n", r.key.hex().substr(0, 12).c_str(), r.description.c_str());
   }
   std::printf(
-      "Total:\t%llu bytes freed, %zu records, %zu snapshots, %zu stale leases, %zu partial "
-      "downloads\n",
-      static_cast<unsigned long long>(report->freed_bytes), report->removed.size(),
-      report->snapshots_removed, report->stale_leases_reaped, report->abandoned_ingests_removed);
+      "Total:\t%llu bytes freed, %zu records, %zu snapshots, %zu unreferenced blobs (%llu "
+      "bytes), %zu stale leases, %zu partial downloads\n",
+      static_cast<unsigned long long>(report->freed_bytes + report->blob_bytes_freed),
+      report->removed.size(), report->snapshots_removed, report->blobs_removed,
+      static_cast<unsigned long long>(report->blob_bytes_freed), report->stale_leases_reaped,
+      report->abandoned_ingests_removed);
   return 0;
 }
 

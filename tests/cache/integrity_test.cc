@@ -50,6 +50,23 @@ TEST_CASE("every kind of damage is found and repaired", "[cache][integrity]") {
               .has_value());
   REQUIRE(root.snapshots().Remove(gone).has_value());
 
+  // A cache record whose snapshot is fine but whose exported layer is the altered blob.
+  const std::string fine = *root.snapshots().Prepare(std::nullopt);
+  REQUIRE(root.snapshots().Commit(fine).has_value());
+  CacheRecord needs_blob;
+  needs_blob.key = oci::Digest::Of("COPY y");
+  needs_blob.snapshot_ids = {fine};
+  needs_blob.blobs = {blob};
+  REQUIRE(root.db()
+              .Update([&](WriteTxn& txn) -> Result<void> {
+                SnapshotRecord s;
+                s.id = fine;
+                s.kind = SnapshotKind::kCommitted;
+                BT_TRY(txn.PutSnapshot(s));
+                return txn.PutCacheRecord(needs_blob);
+              })
+              .has_value());
+
   const Result<IntegrityReport> found = CheckIntegrity(root, RepairMode::kReportOnly);
   REQUIRE(found.has_value());
   std::multiset<DamageKind> kinds;
@@ -57,17 +74,17 @@ TEST_CASE("every kind of damage is found and repaired", "[cache][integrity]") {
   CHECK(kinds.count(DamageKind::kCorruptBlob) == 1);
   CHECK(kinds.count(DamageKind::kUnrecordedSnapshot) == 2);
   CHECK(kinds.count(DamageKind::kMissingSnapshotDir) == 1);
-  CHECK(kinds.count(DamageKind::kDanglingCacheRecord) == 1);
+  CHECK(kinds.count(DamageKind::kDanglingCacheRecord) == 2);
   // Reporting changes nothing.
   CHECK(root.content().Contains(blob));
-  CHECK(CheckIntegrity(root, RepairMode::kReportOnly)->damage.size() == 5);
+  CHECK(CheckIntegrity(root, RepairMode::kReportOnly)->damage.size() == 6);
 
   REQUIRE(CheckIntegrity(root, RepairMode::kRepair).has_value());
   const Result<IntegrityReport> after = CheckIntegrity(root, RepairMode::kReportOnly);
   REQUIRE(after.has_value());
   CHECK(after->damage.empty());
   CHECK_FALSE(root.content().Contains(blob));
-  CHECK(root.snapshots().List()->empty());
+  CHECK(*root.snapshots().List() == std::vector<std::string>{fine});  // kept, record-less now
   CHECK(root.db().BeginRead()->ListCacheRecords()->empty());
   (void)abandoned;
 }

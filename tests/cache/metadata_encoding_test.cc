@@ -18,6 +18,7 @@ CacheRecord SampleCacheRecord() {
   CacheRecord r;
   r.key = oci::Digest::Of("op");
   r.snapshot_ids = {"0123456789ab", "ba9876543210"};
+  r.blobs = {oci::Digest::Of("layer")};
   r.output_metadata = std::string("exit\0code", 9);
   r.size_bytes = 1ull << 40;
   r.created = At(1'700'000'000'123'456'789);
@@ -44,6 +45,7 @@ TEST_CASE("each record type decodes to what was encoded", "[cache][metadata_enco
     REQUIRE(out.has_value());
     CHECK(out->key == in.key);
     CHECK(out->snapshot_ids == in.snapshot_ids);
+    CHECK(out->blobs == in.blobs);
     CHECK(out->output_metadata == in.output_metadata);
     CHECK(out->size_bytes == in.size_bytes);
     CHECK(out->created == in.created);
@@ -81,6 +83,31 @@ TEST_CASE("each record type decodes to what was encoded", "[cache][metadata_enco
     CHECK(out->snapshot_ids == in.snapshot_ids);
     CHECK(out->blobs == in.blobs);
   }
+}
+
+TEST_CASE("a version 1 cache record (before blobs) still decodes, with no blobs",
+          "[cache][metadata_encoding]") {
+  // u8 version=1 | list<str> snapshot_ids | str output_metadata | u64 size_bytes
+  // | time created | time last_used | str description; little-endian.
+  const std::string v1(
+      "\x01"
+      "\x01\0\0\0" "\x0c\0\0\0" "0123456789ab"
+      "\x02\0\0\0" "ok"
+      "\x05\0\0\0\0\0\0\0"
+      "\x06\0\0\0\0\0\0\0"
+      "\x07\0\0\0\0\0\0\0"
+      "\x03\0\0\0" "RUN",
+      1 + 4 + 4 + 12 + 4 + 2 + 8 + 8 + 8 + 4 + 3);
+  const Result<CacheRecord> out = DecodeCacheRecord(oci::Digest::Of("k"), v1);
+  REQUIRE(out.has_value());
+  CHECK(out->snapshot_ids == std::vector<std::string>{"0123456789ab"});
+  CHECK(out->blobs.empty());
+  CHECK(out->output_metadata == "ok");
+  CHECK(out->size_bytes == 5);
+  CHECK(out->created == At(6));
+  CHECK(out->last_used == At(7));
+  CHECK(out->description == "RUN");
+  CHECK(EncodeCacheRecord(*out)[0] == 2);  // re-encoded in the newest version
 }
 
 TEST_CASE("a snapshot record is laid out exactly as metadata_encoding.h documents",

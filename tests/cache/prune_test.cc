@@ -140,3 +140,63 @@ TEST_CASE("prune removes partial blobs whose writer is gone, never a live one",
 
 }  // namespace
 }  // namespace bt::cache
+
+namespace bt::cache {
+namespace {
+
+oci::Digest PutBlob(CacheRoot& root, const std::string& content) {
+  IngestWriter w = *root.content().BeginIngest("blob " + content);
+  REQUIRE(w.Write(content).has_value());
+  Result<oci::Digest> d = w.Commit(std::nullopt, std::nullopt);
+  REQUIRE(d.has_value());
+  return *d;
+}
+
+TEST_CASE("prune deletes blobs that no record and no live lease names", "[cache][prune]") {
+  Fixture f;
+  const oci::Digest kept = PutBlob(f.root, "layer of a cached result");
+  const oci::Digest leased = PutBlob(f.root, "layer a running build pulls");
+  const oci::Digest garbage = PutBlob(f.root, "layer nothing needs");
+  const oci::Digest freed_with_record = PutBlob(f.root, "layer of an old result");
+
+  const std::string recent = f.Snapshot();
+  const std::string old = f.Snapshot();
+  CacheRecord r;
+  r.key = oci::Digest::Of("recent");
+  r.snapshot_ids = {recent};
+  r.blobs = {kept};
+  r.created = r.last_used = std::chrono::system_clock::now();
+  REQUIRE(f.root.db().Update([&](WriteTxn& txn) { return txn.PutCacheRecord(r); }).has_value());
+  r.key = oci::Digest::Of("old");
+  r.snapshot_ids = {old};
+  r.blobs = {freed_with_record};
+  r.created = r.last_used = std::chrono::system_clock::now() - std::chrono::hours(48);
+  REQUIRE(f.root.db().Update([&](WriteTxn& txn) { return txn.PutCacheRecord(r); }).has_value());
+
+  Result<Lease> lease = Lease::Acquire(f.root.db());
+  REQUIRE(lease.has_value());
+  REQUIRE(f.root.db().Update([&](WriteTxn& txn) { return lease->AddBlob(txn, leased); }));
+
+  const Result<PruneReport> report = Prune(f.root, {.keep_bytes = std::nullopt, .unused_for = std::chrono::hours(24)});
+  REQUIRE(report.has_value());
+  CHECK(report->removed.size() == 1);  // "old"
+  CHECK(report->blobs_removed == 2);
+  CHECK(report->blob_bytes_freed ==
+        std::string("layer nothing needs").size() + std::string("layer of an old result").size());
+  CHECK(f.root.content().Contains(kept));
+  CHECK(f.root.content().Contains(leased));
+  CHECK_FALSE(f.root.content().Contains(garbage));
+  CHECK_FALSE(f.root.content().Contains(freed_with_record));
+
+  SECTION("once the lease ends, its blob is garbage too") {
+    REQUIRE(lease->Release().has_value());
+    const Result<PruneReport> again = Prune(f.root, {.keep_bytes = std::nullopt, .unused_for = std::chrono::hours(24)});
+    REQUIRE(again.has_value());
+    CHECK(again->blobs_removed == 1);
+    CHECK_FALSE(f.root.content().Contains(leased));
+    CHECK(f.root.content().Contains(kept));
+  }
+}
+
+}  // namespace
+}  // namespace bt::cache
