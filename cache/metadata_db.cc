@@ -101,7 +101,8 @@ Result<void> InitSchema(MetadataDbState& state) {
   const Named named[] = {{"meta", &state.meta},
                          {"cache_records", &state.cache_records},
                          {"snapshots", &state.snapshots},
-                         {"leases", &state.leases}};
+                         {"leases", &state.leases},
+                         {"stat_cache", &state.stat_cache}};
   for (const Named& n : named) {
     rc = mdb_dbi_open(txn, n.name, MDB_CREATE, n.dbi);
     if (rc != 0) {
@@ -166,7 +167,7 @@ Result<MetadataDb> MetadataDb::Open(const std::string& root, const MetadataDbOpt
 
   int rc = mdb_env_create(&state->env);
   if (rc != 0) return LmdbError(rc, "create environment for", state->dir);
-  rc = mdb_env_set_maxdbs(state->env, 4);
+  rc = mdb_env_set_maxdbs(state->env, 5);
   if (rc == 0) rc = mdb_env_set_mapsize(state->env, RoundUpToPage(options.initial_map_size));
   if (rc != 0) return LmdbError(rc, "configure", state->dir);
   // MDB_NOTLS: a read transaction is tied to its object, not to the thread that began it, so

@@ -1,4 +1,4 @@
-// MetadataDb: the cache root's metadata (cache records, snapshot records, leases) in one LMDB
+// MetadataDb: the cache root's metadata (cache records, snapshots, leases, stat caches) in one LMDB
 // environment under <root>/db/. Several buildtool processes may use it at once: LMDB's lock
 // file serializes writers across processes and tracks readers. One MetadataDb per root per
 // process (LMDB breaks its own fcntl locks if a process opens an environment twice); share it
@@ -12,6 +12,9 @@
 //     "cache_records" 32 raw bytes of the cache key digest -> cache record
 //     "snapshots"     snapshot id (12 lowercase hex, IsValidSnapshotId) -> snapshot record
 //     "leases"        lease id (32 lowercase hex, IsValidLeaseId) -> lease record
+//     "stat_cache"    16-byte ContextKey -> stat cache context (the head);
+//                     16-byte ContextKey + context-relative path -> stat cache entry
+//                     (added within version 1: opening creates it in an older DB)
 //   Value encodings (each starting with its own version byte) are defined and explained in
 //   cache/metadata_encoding.h. Invariants kept by every WriteTxn (cache/metadata_txn.h): each
 //   snapshot a cache record names has a committed snapshot record; a snapshot's refcount is

@@ -30,6 +30,7 @@ struct MetadataDbState {
   MDB_dbi cache_records = 0;
   MDB_dbi snapshots = 0;
   MDB_dbi leases = 0;
+  MDB_dbi stat_cache = 0;
 
   // mdb_env_set_mapsize may run only while this process has no transaction open, so every
   // transaction is counted from begin to end, and growth waits for the count to reach zero

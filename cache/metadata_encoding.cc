@@ -222,4 +222,56 @@ Result<LeaseRecord> DecodeLeaseRecord(std::string_view id, std::string_view valu
   return record;
 }
 
+std::string EncodeStatCacheContext(const StatCacheContext& context) {
+  Writer w;
+  w.U8(kStatCacheVersion);
+  w.Str(context.dir);
+  w.Time(context.last_used);
+  return w.Take();
+}
+
+Result<StatCacheContext> DecodeStatCacheContext(const ContextKey& key, std::string_view value) {
+  const std::string what = "stat cache context";
+  Reader r(value);
+  BT_TRY(ReadVersion(r, kStatCacheVersion, what));
+  StatCacheContext context;
+  context.key = key;
+  context.dir = r.Str();
+  context.last_used = r.Time();
+  if (!r.done()) return Corrupt(what);
+  return context;
+}
+
+std::string EncodeStatCacheEntry(const StatCacheEntry& entry) {
+  Writer w;
+  w.U8(kStatCacheVersion);
+  w.U64(entry.identity.dev);
+  w.U64(entry.identity.ino);
+  w.U64(entry.identity.size);
+  w.U64(static_cast<std::uint64_t>(entry.identity.mtime_ns));
+  w.U64(static_cast<std::uint64_t>(entry.identity.ctime_ns));
+  w.U32(entry.identity.mode);
+  w.U64(entry.checksum.high);
+  w.U64(entry.checksum.low);
+  return w.Take();
+}
+
+Result<StatCacheEntry> DecodeStatCacheEntry(std::string_view path, std::string_view value) {
+  const std::string what = "stat cache entry " + std::string(path);
+  Reader r(value);
+  BT_TRY(ReadVersion(r, kStatCacheVersion, what));
+  StatCacheEntry entry;
+  entry.path = std::string(path);
+  entry.identity.dev = r.U64();
+  entry.identity.ino = r.U64();
+  entry.identity.size = r.U64();
+  entry.identity.mtime_ns = static_cast<std::int64_t>(r.U64());
+  entry.identity.ctime_ns = static_cast<std::int64_t>(r.U64());
+  entry.identity.mode = r.U32();
+  entry.checksum.high = r.U64();
+  entry.checksum.low = r.U64();
+  if (!r.done()) return Corrupt(what);
+  return entry;
+}
+
 }  // namespace bt::cache

@@ -21,6 +21,11 @@
 // Lease record (key: the lease id), version 1:
 //   u8 version=1 | i32 owner_pid | str lock_path | time created | list<str> snapshot_ids
 //   | list<32 raw bytes> blobs (sha256 digests)
+// Stat cache context (key: the 16 bytes of the ContextKey), version 1:
+//   u8 version=1 | str dir | time last_used
+// Stat cache entry (key: the 16 bytes of the ContextKey, then the path bytes), version 1:
+//   u8 version=1 | u64 dev | u64 ino | u64 size | i64 mtime ns | i64 ctime ns | u32 mode
+//   | u64 checksum high half | u64 checksum low half
 //
 // A value must be consumed exactly; trailing bytes, a short read, version 0, an unknown kind
 // or a has_parent other than 0/1 are kDataLoss. A version above the one this build knows is
@@ -39,6 +44,7 @@ namespace bt::cache {
 inline constexpr std::uint8_t kCacheRecordVersion = 2;
 inline constexpr std::uint8_t kSnapshotRecordVersion = 1;
 inline constexpr std::uint8_t kLeaseRecordVersion = 1;
+inline constexpr std::uint8_t kStatCacheVersion = 1;
 
 // The key fields (CacheRecord::key, SnapshotRecord::id, LeaseRecord::id) are not part of the
 // value: they are the DB key, and decoding takes them back from the caller.
@@ -50,5 +56,11 @@ Result<SnapshotRecord> DecodeSnapshotRecord(std::string_view id, std::string_vie
 
 std::string EncodeLeaseRecord(const LeaseRecord& record);
 Result<LeaseRecord> DecodeLeaseRecord(std::string_view id, std::string_view value);
+
+std::string EncodeStatCacheContext(const StatCacheContext& context);
+Result<StatCacheContext> DecodeStatCacheContext(const ContextKey& key, std::string_view value);
+
+std::string EncodeStatCacheEntry(const StatCacheEntry& entry);
+Result<StatCacheEntry> DecodeStatCacheEntry(std::string_view path, std::string_view value);
 
 }  // namespace bt::cache

@@ -1,9 +1,10 @@
-// The records the metadata DB stores (cache/metadata_db.h): cache records, snapshot records and
-// lease records, as plain values. Their byte encoding is in cache/metadata_encoding.h; the
+// The records the metadata DB stores (cache/metadata_db.h): cache records, snapshot records,
+// lease records and build-context stat caches, as plain values. Their byte encoding is in cache/metadata_encoding.h; the
 // invariants the DB enforces between them (refcounts, parents) are in cache/metadata_txn.h.
 // Plain data: copyable, no locking of their own.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -11,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cache/stat_identity.h"
 #include "oci/digest.h"
 
 namespace bt::cache {
@@ -62,6 +64,24 @@ struct LeaseRecord {
   Timestamp created;
   std::vector<std::string> snapshot_ids;  // need not have records yet (still being built)
   std::vector<oci::Digest> blobs;         // need not be in the content store yet (ingesting)
+};
+
+// A build context's stat cache (cache/stat_cache.h) is keyed by the context directory: the
+// XXH3-128 of its canonical absolute path, big-endian.
+using ContextKey = std::array<std::uint8_t, 16>;
+
+// The head of one context's stat cache.
+struct StatCacheContext {
+  ContextKey key{};
+  std::string dir;     // the canonical absolute path the key was derived from
+  Timestamp last_used;  // the last Save()
+};
+
+// One regular file of a context: its content checksum, valid while its stat identity holds.
+struct StatCacheEntry {
+  std::string path;  // context-relative, '/'-separated, cleaned, never empty
+  StatIdentity identity;
+  Checksum128 checksum;
 };
 
 // Lease ids are 32 lowercase hex digits (128 random bits); anything else is refused before it

@@ -57,6 +57,66 @@ Result<void> ForEach(MDB_txn* txn, MDB_dbi dbi, std::string_view what, Fn fn) {
   return {};
 }
 
+// An RAII LMDB cursor.
+class Cursor {
+ public:
+  Cursor() = default;
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  ~Cursor() {
+    if (c_ != nullptr) mdb_cursor_close(c_);
+  }
+  Result<void> Open(MDB_txn* txn, MDB_dbi dbi, std::string_view what) {
+    const int rc = mdb_cursor_open(txn, dbi, &c_);
+    if (rc != 0) return LmdbError(rc, "list", what);
+    return {};
+  }
+  // Positions at the first key >= `key`; MDB_NOTFOUND past the end. (LMDB refuses an empty
+  // key for MDB_SET_RANGE, so the empty key means the first.)
+  int Seek(std::string_view key, MDB_val* k, MDB_val* v) {
+    if (key.empty()) return mdb_cursor_get(c_, k, v, MDB_FIRST);
+    *k = Val(key);
+    return mdb_cursor_get(c_, k, v, MDB_SET_RANGE);
+  }
+  int Next(MDB_val* k, MDB_val* v) { return mdb_cursor_get(c_, k, v, MDB_NEXT); }
+
+ private:
+  MDB_cursor* c_ = nullptr;
+};
+
+// Calls fn(key, value) for every entry of `dbi` whose key starts with `prefix`, in key order.
+template <typename Fn>
+Result<void> ForPrefix(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix, std::string_view what,
+                       Fn fn) {
+  Cursor cursor;
+  BT_TRY(cursor.Open(txn, dbi, what));
+  MDB_val k;
+  MDB_val v;
+  int rc = cursor.Seek(prefix, &k, &v);
+  for (; rc == 0 && View(k).substr(0, prefix.size()) == prefix; rc = cursor.Next(&k, &v)) {
+    BT_TRY(fn(View(k), View(v)));
+  }
+  if (rc != 0 && rc != MDB_NOTFOUND) return LmdbError(rc, "list", what);
+  return {};
+}
+
+std::string_view KeyOf(const ContextKey& key) {
+  return std::string_view(reinterpret_cast<const char*>(key.data()), key.size());
+}
+
+// The smallest key greater than every key starting with `key` (all 0xff: nullopt, no such).
+std::optional<std::string> PrefixEnd(std::string key) {
+  while (!key.empty()) {
+    auto& last = reinterpret_cast<unsigned char&>(key.back());
+    if (last != 0xff) {
+      ++last;
+      return key;
+    }
+    key.pop_back();
+  }
+  return std::nullopt;
+}
+
 Result<oci::Digest> DigestKey(std::string_view key) {
   if (key.size() != oci::Digest::kSize) {
     return MakeError(ErrorCode::kDataLoss, "cache records: corrupt key of " +
@@ -161,6 +221,59 @@ Result<std::vector<LeaseRecord>> ReadTxn::ListLeases() const {
   return out;
 }
 
+Result<std::optional<StatCacheContext>> ReadTxn::GetStatCacheContext(
+    const ContextKey& key) const {
+  BT_CHECK(txn_ != nullptr);
+  BT_ASSIGN_OR_RETURN(std::optional<std::string_view> raw,
+                      GetRaw(txn_, state_->stat_cache, KeyOf(key), "stat cache context"));
+  if (!raw) return std::optional<StatCacheContext>();
+  BT_ASSIGN_OR_RETURN(StatCacheContext context, DecodeStatCacheContext(key, *raw));
+  return std::optional<StatCacheContext>(std::move(context));
+}
+
+Result<std::vector<StatCacheEntry>> ReadTxn::ListStatCacheEntries(const ContextKey& key) const {
+  BT_CHECK(txn_ != nullptr);
+  std::vector<StatCacheEntry> out;
+  BT_TRY(ForPrefix(txn_, state_->stat_cache, KeyOf(key), "stat cache",
+                   [&](std::string_view k, std::string_view v) -> Result<void> {
+                     if (k.size() == key.size()) return {};  // the context's head
+                     BT_ASSIGN_OR_RETURN(StatCacheEntry entry,
+                                         DecodeStatCacheEntry(k.substr(key.size()), v));
+                     out.push_back(std::move(entry));
+                     return {};
+                   }));
+  return out;
+}
+
+Result<std::vector<StatCacheContext>> ReadTxn::ListStatCacheContexts() const {
+  BT_CHECK(txn_ != nullptr);
+  std::vector<StatCacheContext> out;
+  Cursor cursor;
+  BT_TRY(cursor.Open(txn_, state_->stat_cache, "stat cache"));
+  MDB_val k;
+  MDB_val v;
+  // Each context's head is its first key; jump from one head to the next over the entries.
+  int rc = cursor.Seek(std::string_view(), &k, &v);
+  while (rc == 0) {
+    const std::string_view key = View(k);
+    ContextKey context{};
+    if (key.size() < context.size()) {
+      return MakeError(ErrorCode::kDataLoss, "stat cache: corrupt key of " +
+                                                 std::to_string(key.size()) + " bytes");
+    }
+    std::copy_n(key.begin(), context.size(), context.begin());
+    if (key.size() == context.size()) {
+      BT_ASSIGN_OR_RETURN(StatCacheContext head, DecodeStatCacheContext(context, View(v)));
+      out.push_back(std::move(head));
+    }
+    const std::optional<std::string> next = PrefixEnd(std::string(KeyOf(context)));
+    if (!next) break;
+    rc = cursor.Seek(*next, &k, &v);
+  }
+  if (rc != 0 && rc != MDB_NOTFOUND) return LmdbError(rc, "list", "stat cache");
+  return out;
+}
+
 // WriteTxn
 
 Result<void> WriteTxn::Put(unsigned dbi, std::string_view key, std::string_view value,
@@ -182,6 +295,38 @@ Result<void> WriteTxn::Delete(unsigned dbi, std::string_view key, std::string_vi
   // Deleting can split pages of the free list, so it can fill the map too.
   if (rc == MDB_MAP_FULL) state_->RequestGrow();
   if (rc != 0) return LmdbError(rc, "delete", what);
+  return {};
+}
+
+Result<void> WriteTxn::PutStatCacheContext(const StatCacheContext& context) {
+  return Put(state_->stat_cache, KeyOf(context.key), EncodeStatCacheContext(context),
+             "stat cache context " + context.dir);
+}
+
+Result<void> WriteTxn::PutStatCacheEntry(const ContextKey& key, const StatCacheEntry& entry) {
+  if (entry.path.empty()) return Invalid("stat cache entry: empty path");
+  std::string k(KeyOf(key));
+  k += entry.path;
+  return Put(state_->stat_cache, k, EncodeStatCacheEntry(entry), "stat cache entry " + entry.path);
+}
+
+Result<void> WriteTxn::DeleteStatCacheEntry(const ContextKey& key, std::string_view path) {
+  if (path.empty()) return Invalid("stat cache entry: empty path");
+  std::string k(KeyOf(key));
+  k += path;
+  Result<void> deleted = Delete(state_->stat_cache, k, "stat cache entry");
+  if (!deleted && deleted.error().code == ErrorCode::kNotFound) return {};
+  return deleted;
+}
+
+Result<void> WriteTxn::DeleteStatCache(const ContextKey& key) {
+  std::vector<std::string> keys;
+  BT_TRY(ForPrefix(txn_, state_->stat_cache, KeyOf(key), "stat cache",
+                   [&](std::string_view k, std::string_view) -> Result<void> {
+                     keys.emplace_back(k);
+                     return {};
+                   }));
+  for (const std::string& k : keys) BT_TRY(Delete(state_->stat_cache, k, "stat cache entry"));
   return {};
 }
 

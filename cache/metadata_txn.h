@@ -46,6 +46,12 @@ class ReadTxn {
   // Every lease record, live or stale alike (see cache/lease.h for liveness), in id order.
   Result<std::vector<LeaseRecord>> ListLeases() const;
 
+  // A build context's stat cache (cache/stat_cache.h): its head, and its entries in path order.
+  Result<std::optional<StatCacheContext>> GetStatCacheContext(const ContextKey& key) const;
+  Result<std::vector<StatCacheEntry>> ListStatCacheEntries(const ContextKey& key) const;
+  // The head of every context that has a stat cache, in key order.
+  Result<std::vector<StatCacheContext>> ListStatCacheContexts() const;
+
  protected:
   ReadTxn(internal::MetadataDbState* state, MDB_txn* txn) : state_(state), txn_(txn) {}
   // Aborts the LMDB transaction (if still open) and lets the map grow again.
@@ -90,6 +96,14 @@ class WriteTxn : public ReadTxn {
   Result<void> PutLease(const LeaseRecord& record);
   // kNotFound when absent.
   Result<void> DeleteLease(std::string_view id);
+
+  // The stat cache of a build context. PutStatCacheEntry and DeleteStatCacheEntry refuse an
+  // empty path (kInvalidArgument); deleting an absent entry succeeds. DeleteStatCache removes
+  // a context's head and every entry.
+  Result<void> PutStatCacheContext(const StatCacheContext& context);
+  Result<void> PutStatCacheEntry(const ContextKey& key, const StatCacheEntry& entry);
+  Result<void> DeleteStatCacheEntry(const ContextKey& key, std::string_view path);
+  Result<void> DeleteStatCache(const ContextKey& key);
 
   // Makes every write durable and visible. The transaction is over either way. kUnavailable
   // when the map filled (the next BeginWrite grows it); kIo (ENOSPC, EIO) otherwise.

@@ -1,6 +1,9 @@
 #include "cache/prune.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <map>
 #include <set>
 
@@ -30,6 +33,25 @@ Result<void> SweepBlobs(CacheRoot& root, WriteTxn& txn, const std::set<oci::Dige
     BT_TRY(std::move(deleted));
     ++report->blobs_removed;
     if (size) report->blob_bytes_freed += *size;
+  }
+  return {};
+}
+
+// Stat caches of build contexts (cache/stat_cache.h): those of directories that no longer
+// exist always go; the rest go under the same filter as records (all of them without one).
+// Dropping one costs a re-read of that context, never a wrong result.
+Result<void> DropStatCaches(WriteTxn& txn, const PruneOptions& options, PruneReport* report) {
+  report->stat_caches_removed = 0;
+  BT_ASSIGN_OR_RETURN(const std::vector<StatCacheContext> contexts, txn.ListStatCacheContexts());
+  const Timestamp now = std::chrono::system_clock::now();
+  for (const StatCacheContext& c : contexts) {
+    struct stat st;
+    const bool gone = ::stat(c.dir.c_str(), &st) != 0 && errno == ENOENT;
+    const bool filtered = options.keep_bytes.has_value() || options.unused_for.has_value();
+    const bool old = options.unused_for && now - c.last_used >= *options.unused_for;
+    if (!gone && filtered && !old) continue;
+    BT_TRY(txn.DeleteStatCache(c.key));
+    ++report->stat_caches_removed;
   }
   return {};
 }
@@ -83,6 +105,7 @@ Result<PruneReport> Prune(CacheRoot& root, const PruneOptions& options) {
         changed = true;
       }
     }
+    BT_TRY(DropStatCaches(txn, options, &report));
     return SweepBlobs(root, txn, leased.blobs, &report);
   }));
   for (const std::string& id : doomed_snapshots) {

@@ -1,7 +1,8 @@
 // Prune: frees cache records least recently used first, never one that a live build holds
 // (BuildKit's prune with keep-storage and until filters). A record's snapshots go with it
 // once no other record, child snapshot or live lease needs them; blobs that no record and no
-// live lease names are garbage and always go (containerd's content GC). The DB changes happen in
+// live lease names are garbage and always go (containerd's content GC). Build-context stat
+// caches go when their directory is gone, or under the same filters as records. The DB changes happen in
 // one write transaction; snapshot directories are removed after it commits, so a crash in
 // between leaves only unrecorded directories, which `du --check` drops.
 #pragma once
@@ -30,6 +31,7 @@ struct PruneReport {
   std::size_t snapshots_removed = 0;
   std::size_t blobs_removed = 0;       // unreferenced content-store blobs
   std::uint64_t blob_bytes_freed = 0;  // their sizes (not part of freed_bytes)
+  std::size_t stat_caches_removed = 0;  // build contexts whose stat cache was dropped
   std::size_t stale_leases_reaped = 0;
   std::size_t abandoned_ingests_removed = 0;  // partial blobs whose writer is gone
 };

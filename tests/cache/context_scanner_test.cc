@@ -3,6 +3,9 @@
 #include "cache/context_scanner.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <lmdb.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +19,7 @@
 
 #include "base/temp_dir.h"
 #include "cache/path_patterns.h"
+#include "cache/metadata_db.h"
 #include "cache/stat_cache.h"
 
 namespace bt::cache {
@@ -212,27 +216,38 @@ TEST_CASE("selectors and globs checksum only what they name", "[cache][context_s
   CHECK(*tree->ChecksumOf("") == *tree->ChecksumOf("/"));
 }
 
+// A metadata DB for stat caches, and the options the tests use: no racy margin (the
+// temporary directories are on filesystems with nanosecond timestamps).
+struct StatCacheDb {
+  TempDir dir = *TempDir::Create("", "bt-statcache-");
+  MetadataDb db = *MetadataDb::Open(dir.path());
+  static constexpr StatCacheOptions kExact{.racy_margin = std::chrono::nanoseconds(0)};
+  StatCache Load(const std::string& context, StatCacheOptions options = kExact) {
+    Result<StatCache> cache = StatCache::Load(db, context, options);
+    REQUIRE(cache.has_value());
+    return std::move(*cache);
+  }
+};
+
 TEST_CASE("a warm scan costs one stat per file and reads nothing", "[cache][context_scanner]") {
   Context ctx;
-  TempDir state = *TempDir::Create("", "bt-statcache-");
-  const std::string cache_path = state.path() + "/stat-cache";
+  StatCacheDb state;
   ctx.Mkdir("d");
   for (int i = 0; i < 20; ++i) ctx.Write("d/f" + std::to_string(i), "content " + std::to_string(i));
   LetTimestampsAdvance();
 
-  Result<StatCache> cold_cache = StatCache::Load(cache_path);
-  REQUIRE(cold_cache.has_value());
-  ContextScanner cold({.stat_cache = &*cold_cache});
+  StatCache cold_cache = state.Load(ctx.dir.path());
+  CHECK(cold_cache.size() == 0);
+  ContextScanner cold({.stat_cache = &cold_cache});
   Result<ContextTree> cold_tree = cold.Scan(ctx.dir.path());
   REQUIRE(cold_tree.has_value());
   CHECK(cold.stats().files_opened == 20);
   CHECK(cold.stats().cache_hits == 0);
-  REQUIRE(cold_cache->Save().has_value());
+  REQUIRE(cold_cache.Save().has_value());
 
-  Result<StatCache> warm_cache = StatCache::Load(cache_path);
-  REQUIRE(warm_cache.has_value());
-  CHECK(warm_cache->size() == 20);
-  ContextScanner warm({.stat_cache = &*warm_cache});
+  StatCache warm_cache = state.Load(ctx.dir.path());
+  CHECK(warm_cache.size() == 20);
+  ContextScanner warm({.stat_cache = &warm_cache});
   Result<ContextTree> warm_tree = warm.Scan(ctx.dir.path());
   REQUIRE(warm_tree.has_value());
   CHECK(warm.stats().files_opened == 0);
@@ -243,54 +258,102 @@ TEST_CASE("a warm scan costs one stat per file and reads nothing", "[cache][cont
 
   SECTION("a changed file is re-read, and only it") {
     ctx.Write("d/f3", "CONTENT 3");  // same size, new mtime
-    ContextScanner again({.stat_cache = &*warm_cache});
+    ContextScanner again({.stat_cache = &warm_cache});
     Result<ContextTree> tree = again.Scan(ctx.dir.path());
     REQUIRE(tree.has_value());
     CHECK(again.stats().files_opened == 1);
     CHECK(again.stats().cache_hits == 19);
     CHECK_FALSE(*tree->ChecksumOf(".") == *cold_tree->ChecksumOf("."));
   }
-  SECTION("a file as new as the cache file is racy and re-read") {
-    struct stat st;
-    REQUIRE(::stat(ctx.Path("d/f7").c_str(), &st) == 0);
-    const struct timespec same[2] = {st.st_ctim, st.st_ctim};
-    REQUIRE(::utimensat(AT_FDCWD, cache_path.c_str(), same, 0) == 0);
-    Result<StatCache> racy = StatCache::Load(cache_path);
-    REQUIRE(racy.has_value());
-    CHECK(racy->size() <= 19);
-    ContextScanner scan({.stat_cache = &*racy});
+  SECTION("a file stamped after the cache was loaded is racy: used, never kept") {
+    ctx.Write("d/f3", "CONTENT 3");  // written after warm_cache was loaded
+    ContextScanner scan({.stat_cache = &warm_cache});
     REQUIRE(scan.Scan(ctx.dir.path()).has_value());
-    CHECK(scan.stats().files_opened >= 1);
-    CHECK(scan.stats().files_opened == 20 - scan.stats().cache_hits);
+    CHECK(scan.stats().files_opened == 1);
+    REQUIRE(warm_cache.Save().has_value());
+    LetTimestampsAdvance();
+    StatCache reloaded = state.Load(ctx.dir.path());
+    CHECK(reloaded.size() == 19);
+    ContextScanner next({.stat_cache = &reloaded});
+    REQUIRE(next.Scan(ctx.dir.path()).has_value());
+    CHECK(next.stats().files_opened == 1);  // read again, and kept from now on
+    REQUIRE(reloaded.Save().has_value());
+    CHECK(state.Load(ctx.dir.path()).size() == 20);
+  }
+  SECTION("the racy margin keeps files changed in the last seconds out of the cache") {
+    StatCache wide = state.Load(ctx.dir.path(), {.racy_margin = std::chrono::hours(1)});
+    ctx.Write("d/f3", "CONTENT 3");
+    ContextScanner scan({.stat_cache = &wide});
+    REQUIRE(scan.Scan(ctx.dir.path()).has_value());
+    REQUIRE(wide.Save().has_value());
+    CHECK(state.Load(ctx.dir.path()).size() == 19);
   }
   SECTION("entries of deleted files are dropped on save") {
-    REQUIRE(warm_cache->Save().has_value());  // a Save() starts a new generation of entries
+    REQUIRE(warm_cache.Save().has_value());  // a Save() starts a new generation of entries
     REQUIRE(::unlink(ctx.Path("d/f0").c_str()) == 0);
-    ContextScanner again({.stat_cache = &*warm_cache});
+    ContextScanner again({.stat_cache = &warm_cache});
     REQUIRE(again.Scan(ctx.dir.path()).has_value());
-    REQUIRE(warm_cache->Save().has_value());
-    CHECK(StatCache::Load(cache_path)->size() == 19);
+    REQUIRE(warm_cache.Save().has_value());
+    CHECK(state.Load(ctx.dir.path()).size() == 19);
+  }
+  SECTION("two contexts keep separate caches; the same directory by another path shares one") {
+    Context other;
+    other.Write("f", "x");
+    CHECK(state.Load(other.dir.path()).size() == 0);
+    CHECK(state.Load(ctx.dir.path() + "/d/..").size() == 20);
+    REQUIRE(state.db.BeginRead()->ListStatCacheContexts()->size() == 1);
   }
 }
 
-TEST_CASE("a damaged stat cache file loads as empty", "[cache][stat_cache]") {
-  TempDir state = *TempDir::Create("", "bt-statcache-");
-  const std::string path = state.path() + "/stat-cache";
-  SECTION("garbage") { std::ofstream(path) << "not a stat cache"; }
-  SECTION("a torn file") {
-    Result<StatCache> cache = StatCache::Load(path);
-    struct stat st {};
-    st.st_size = 3;
-    st.st_mtim = {1, 0};
-    st.st_ctim = {1, 0};
-    cache->Insert("a", StatIdentity::Of(st), Checksum128{1, 2});
-    REQUIRE(cache->Save().has_value());
-    REQUIRE(StatCache::Load(path)->size() == 1);
-    REQUIRE(::truncate(path.c_str(), 30) == 0);
+TEST_CASE("a damaged stat cache starts over empty and is replaced on save", "[cache][stat_cache]") {
+  Context ctx;
+  ctx.Write("a", "aaa");
+  StatCacheDb state;
+  const ContextKey key = StatCache::KeyFor(state.Load(ctx.dir.path()).dir());
+  REQUIRE(state.db
+              .Update([&](WriteTxn& txn) -> Result<void> {
+                char real[PATH_MAX];
+                REQUIRE(::realpath(ctx.dir.path().c_str(), real) != nullptr);
+                BT_TRY(txn.PutStatCacheContext({key, real, std::chrono::system_clock::now()}));
+                return txn.PutStatCacheEntry(key, {"a", StatIdentity{}, Checksum128{1, 2}});
+              })
+              .has_value());
+  REQUIRE(state.Load(ctx.dir.path()).size() == 1);
+
+  SECTION("an entry that does not decode") {
+    MDB_env* env = nullptr;
+    REQUIRE(mdb_env_create(&env) == 0);
+    REQUIRE(mdb_env_set_maxdbs(env, 8) == 0);
+    REQUIRE(mdb_env_open(env, (state.dir.path() + "/db").c_str(), MDB_NOTLS, 0600) == 0);
+    MDB_txn* txn = nullptr;
+    REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+    MDB_dbi dbi;
+    REQUIRE(mdb_dbi_open(txn, "stat_cache", 0, &dbi) == 0);
+    std::string k(reinterpret_cast<const char*>(key.data()), key.size());
+    k += "b";
+    MDB_val mk{k.size(), k.data()};
+    char garbage[] = "\x01short";
+    MDB_val mv{sizeof garbage - 1, garbage};
+    REQUIRE(mdb_put(txn, dbi, &mk, &mv, 0) == 0);
+    REQUIRE(mdb_txn_commit(txn) == 0);
+    mdb_env_close(env);
   }
-  Result<StatCache> loaded = StatCache::Load(path);
-  REQUIRE(loaded.has_value());
-  CHECK(loaded->size() == 0);
+  SECTION("a head naming another directory (a 128-bit collision)") {
+    REQUIRE(state.db
+                .Update([&](WriteTxn& txn) {
+                  return txn.PutStatCacheContext({key, "/elsewhere", Timestamp()});
+                })
+                .has_value());
+  }
+  LetTimestampsAdvance();
+  StatCache cache = state.Load(ctx.dir.path());
+  CHECK(cache.size() == 0);
+  ContextScanner scan({.stat_cache = &cache});
+  REQUIRE(scan.Scan(ctx.dir.path()).has_value());
+  REQUIRE(cache.Save().has_value());
+  StatCache replaced = state.Load(ctx.dir.path());
+  CHECK(replaced.size() == 1);
+  CHECK(replaced.Lookup("b", StatIdentity{}) == std::nullopt);
 }
 
 TEST_CASE("checksums print as 32 hex digits, high half first", "[cache][stat_cache]") {

@@ -9,6 +9,7 @@
 
 #include "base/temp_dir.h"
 #include "cache/lease.h"
+#include "cache/stat_cache.h"
 
 namespace bt::cache {
 namespace {
@@ -196,6 +197,41 @@ TEST_CASE("prune deletes blobs that no record and no live lease names", "[cache]
     CHECK_FALSE(f.root.content().Contains(leased));
     CHECK(f.root.content().Contains(kept));
   }
+}
+
+}  // namespace
+}  // namespace bt::cache
+
+namespace bt::cache {
+namespace {
+
+TEST_CASE("prune drops the stat caches of contexts that are gone, or all without a filter",
+          "[cache][prune]") {
+  Fixture f;
+  TempDir kept = *TempDir::Create("", "bt-prune-context-");
+  std::string vanished;
+  {
+    TempDir gone = *TempDir::Create("", "bt-prune-context-");
+    vanished = gone.path();
+    for (const std::string& dir : {kept.path(), gone.path()}) {
+      Result<StatCache> cache = StatCache::Load(f.root.db(), dir);
+      REQUIRE(cache.has_value());
+      REQUIRE(cache->Save().has_value());  // a head for the context, no entries
+    }
+  }
+  REQUIRE(f.root.db().BeginRead()->ListStatCacheContexts()->size() == 2);
+
+  Result<PruneReport> report = Prune(f.root, {.keep_bytes = 0, .unused_for = std::nullopt});
+  REQUIRE(report.has_value());
+  CHECK(report->stat_caches_removed == 1);
+  std::vector<StatCacheContext> left = *f.root.db().BeginRead()->ListStatCacheContexts();
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].dir == StatCache::Load(f.root.db(), kept.path())->dir());
+
+  report = Prune(f.root, {});
+  REQUIRE(report.has_value());
+  CHECK(report->stat_caches_removed == 1);
+  CHECK(f.root.db().BeginRead()->ListStatCacheContexts()->empty());
 }
 
 }  // namespace
