@@ -148,23 +148,30 @@ class ContextScanner::Walk {
     if (!state_) return MakeError(ErrorCode::kInternal, "allocate the xxhash state");
     nodes_->emplace_back();
     (*nodes_)[0].type = ContextNodeType::kDirectory;
-    BT_TRY(ScanDir(root_fd, "", 0, /*excluded=*/false));
+    const bool all_included = options_.includes == nullptr || options_.includes->everything();
+    BT_TRY(ScanDir(root_fd, "", 0, /*excluded=*/false, all_included));
     // The root's own header is left out (see ContextTree::ChecksumOf).
     (*nodes_)[0].checksum = DirChecksum(0, /*with_header=*/false);
     return {};
   }
 
  private:
-  Result<void> ScanDir(int fd, const std::string& rel, uint32_t index, bool dir_excluded) {
+  // `dir_included`: everything below this directory is included (no include check needed).
+  Result<void> ScanDir(int fd, const std::string& rel, uint32_t index, bool dir_excluded,
+                       bool dir_included) {
     BT_ASSIGN_OR_RETURN(auto names, ReadNames(fd, rel));
     const PathPatterns* excludes = options_.excludes;
+    const IncludePatterns* includes = options_.includes;
     for (const auto& [name, d_type] : names) {
       const std::string child_rel = Join(rel, name);
       bool excluded = dir_excluded;
       if (excludes != nullptr) excluded = excludes->Excluded(child_rel);
-      // Excluded entries cost no stat when the directory entry already says what they are.
-      if (excluded && d_type != DT_DIR && d_type != DT_UNKNOWN) continue;
+      const bool included = dir_included || includes->Included(child_rel);
+      // Left-out entries cost no stat when the directory entry already says what they are.
+      const bool left_out = excluded || !included;
+      if (left_out && d_type != DT_DIR && d_type != DT_UNKNOWN) continue;
       if (excluded && d_type == DT_DIR && !excludes->MayMatchInside(child_rel)) continue;
+      if (!included && d_type == DT_DIR && !includes->MayMatchInside(child_rel)) continue;
       struct stat st;
       ++stats_->entries_stated;
       if (::fstatat(fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -172,6 +179,7 @@ class ContextScanner::Walk {
         return ErrnoError("stat", child_rel, errno);
       }
       if (excluded && (!S_ISDIR(st.st_mode) || !excludes->MayMatchInside(child_rel))) continue;
+      if (!included && (!S_ISDIR(st.st_mode) || !includes->MayMatchInside(child_rel))) continue;
       ContextNode node;
       if (!TypeOf(st.st_mode, &node.type)) continue;  // no such file type on Linux
       node.name = name;
@@ -183,7 +191,7 @@ class ContextScanner::Walk {
         node.rdev_minor = minor(st.st_rdev);
       }
       if (node.type == ContextNodeType::kDirectory) {
-        BT_TRY(ScanSubdir(fd, name, child_rel, st, std::move(node), index, excluded));
+        BT_TRY(ScanSubdir(fd, name, child_rel, st, std::move(node), index, excluded, included));
         continue;
       }
       if (node.type == ContextNodeType::kSymlink) {
@@ -209,7 +217,7 @@ class ContextScanner::Walk {
 
   Result<void> ScanSubdir(int parent_fd, const std::string& name, const std::string& rel,
                           const struct stat& st, ContextNode node, uint32_t parent,
-                          bool excluded) {
+                          bool excluded, bool included) {
     UniqueFd fd(::openat(parent_fd, name.c_str(),
                          O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
     if (!fd.valid()) {
@@ -223,10 +231,11 @@ class ContextScanner::Walk {
     }
     const auto index = static_cast<uint32_t>(nodes_->size());
     nodes_->push_back(std::move(node));
-    BT_TRY(ScanDir(fd.get(), rel, index, excluded));
-    // An excluded directory entered for its exceptions exists only if something inside
-    // it is included (fsutil reports such parents lazily).
-    if (excluded && (*nodes_)[index].children.empty()) {
+    BT_TRY(ScanDir(fd.get(), rel, index, excluded, included));
+    // An excluded directory entered for its exceptions, or one not included entered for the
+    // includes that may match inside, exists only if something inside it made it in (fsutil
+    // reports such parents lazily).
+    if ((excluded || !included) && (*nodes_)[index].children.empty()) {
       nodes_->resize(index);
       return {};
     }
@@ -336,7 +345,7 @@ const ContextNode* ContextTree::Find(std::string_view path) const {
   return &nodes_[cur];
 }
 
-Result<uint32_t> ContextTree::Resolve(std::string_view path) const {
+Result<uint32_t> ContextTree::Resolve(std::string_view path, FinalSymlink final) const {
   std::string p = CleanSlashPath("/" + std::string(path));
   for (int hops = 0;; ++hops) {
     if (hops > kMaxSymlinkHops) {
@@ -356,10 +365,12 @@ Result<uint32_t> ContextTree::Resolve(std::string_view path) const {
         return MakeError(ErrorCode::kNotFound,
                          "checksum " + std::string(path) + ": no such file in the build context");
       }
-      if (child->type == ContextNodeType::kSymlink && !rest.empty()) {
+      if (child->type == ContextNodeType::kSymlink &&
+          (!rest.empty() || final == FinalSymlink::kFollow)) {
         const std::string& target = child->link_target;
         const std::string base = !target.empty() && target[0] == '/' ? "" : walked;
-        p = CleanSlashPath("/" + base + "/" + target + "/" + std::string(rest));
+        p = CleanSlashPath("/" + base + "/" + target + (rest.empty() ? "" : "/") +
+                           std::string(rest));
         restarted = true;
         break;
       }
@@ -370,9 +381,9 @@ Result<uint32_t> ContextTree::Resolve(std::string_view path) const {
   }
 }
 
-Result<Checksum128> ContextTree::ChecksumOf(std::string_view selector) const {
+Result<Checksum128> ContextTree::ChecksumOf(std::string_view selector, FinalSymlink final) const {
   if (selector.find_first_of("*?[\\") == std::string_view::npos) {
-    BT_ASSIGN_OR_RETURN(const uint32_t index, Resolve(selector));
+    BT_ASSIGN_OR_RETURN(const uint32_t index, Resolve(selector, final));
     return nodes_[index].checksum;
   }
   std::string pattern = CleanSlashPath(selector);
@@ -389,7 +400,11 @@ Result<Checksum128> ContextTree::ChecksumOf(std::string_view selector) const {
       ++matches;
       PutU32(&buf, static_cast<uint32_t>(path.size()));
       buf.append(path);
-      PutChecksum(&buf, nodes_[index].checksum);
+      uint32_t content = index;
+      if (final == FinalSymlink::kFollow && nodes_[index].type == ContextNodeType::kSymlink) {
+        BT_ASSIGN_OR_RETURN(content, Resolve(path, final));
+      }
+      PutChecksum(&buf, nodes_[content].checksum);
     }
     const std::vector<uint32_t>& kids = nodes_[index].children;
     for (auto it = kids.rbegin(); it != kids.rend(); ++it) {

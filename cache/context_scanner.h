@@ -4,7 +4,8 @@
 // numbers; never timestamps) and its content; a directory's covers its own header and its
 // children's names and checksums in name order. ContextTree::ChecksumOf then answers for
 // any path or glob, so a step that reads `src/*.go` depends only on those files.
-// Paths excluded by the PathPatterns never reach a checksum. Every file is opened relative
+// Paths excluded by the PathPatterns, or outside the IncludePatterns, never reach a checksum
+// and are never read. Every file is opened relative
 // to its directory's fd with O_NOFOLLOW, so symlinks are hashed as links and never
 // followed, and nothing outside the context is read. A StatCache, when given, spares the
 // reads of files whose stat identity is unchanged. A ContextScanner is used by one thread
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "cache/include_patterns.h"
 #include "cache/path_patterns.h"
 #include "cache/stat_cache.h"
 
@@ -55,8 +57,11 @@ class ContextTree {
   // checksum in path order. Symlinks in the middle of a path are resolved inside the tree
   // (absolute targets from the context root, ".." stopping at the root); a final symlink
   // is the link itself. kNotFound when nothing matches (excluded paths do not exist);
-  // kInvalidArgument for a bad glob or a symlink loop.
-  Result<Checksum128> ChecksumOf(std::string_view selector) const;
+  // kInvalidArgument for a bad glob or a symlink loop. With kFollow, a selected path that is
+  // a symlink stands for what it points to (resolved inside the tree), as COPY copies it.
+  enum class FinalSymlink { kAsLink, kFollow };
+  Result<Checksum128> ChecksumOf(std::string_view selector,
+                                 FinalSymlink final = FinalSymlink::kAsLink) const;
 
   // The node at a cleaned relative path without resolving symlinks, or nullptr.
   const ContextNode* Find(std::string_view path) const;
@@ -65,7 +70,7 @@ class ContextTree {
 
  private:
   friend class ContextScanner;
-  Result<uint32_t> Resolve(std::string_view path) const;
+  Result<uint32_t> Resolve(std::string_view path, FinalSymlink final) const;
 
   std::vector<ContextNode> nodes_;  // nodes_[0] is the root
 };
@@ -79,7 +84,8 @@ struct ScanStats {
 };
 
 struct ContextScanOptions {
-  const PathPatterns* excludes = nullptr;  // not owned; nullptr excludes nothing
+  const PathPatterns* excludes = nullptr;     // not owned; nullptr excludes nothing
+  const IncludePatterns* includes = nullptr;  // not owned; nullptr includes everything
   StatCache* stat_cache = nullptr;         // not owned; nullptr reads every file
 };
 

@@ -363,3 +363,88 @@ TEST_CASE("checksums print as 32 hex digits, high half first", "[cache][stat_cac
 
 }  // namespace
 }  // namespace bt::cache
+
+namespace bt::cache {
+namespace {
+
+TEST_CASE("include patterns decide which paths are read, component by component",
+          "[cache][include_patterns]") {
+  const IncludePatterns p = *IncludePatterns::Parse({"/src/*/a.go", "./docs/readme.md", "lib"});
+  CHECK(p.Included("lib"));
+  CHECK(p.Included("lib/x/y.c"));  // below an included directory
+  CHECK(p.Included("src/x/a.go"));
+  CHECK_FALSE(p.Included("src/x/b.go"));
+  CHECK_FALSE(p.Included("src"));
+  CHECK(p.MayMatchInside("src"));
+  CHECK(p.MayMatchInside("src/x"));
+  CHECK_FALSE(p.MayMatchInside("src/x/y"));  // a.go would be three levels down
+  CHECK(p.MayMatchInside("docs"));
+  CHECK_FALSE(p.MayMatchInside("doc"));
+  CHECK_FALSE(p.MayMatchInside("other"));
+
+  const IncludePatterns deep = *IncludePatterns::Parse({"**/*.go"});
+  CHECK(deep.MayMatchInside("a/b/c/d"));
+  CHECK(deep.Included("a/b/c.go"));
+  CHECK(IncludePatterns::Parse({"/"})->everything());
+  CHECK(IncludePatterns::Parse({"a", "."})->everything());
+  CHECK(IncludePatterns::Parse({})->everything());
+  CHECK(IncludePatterns::Parse({"[z-a]"}).error().code == ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("a scan with include patterns reads only what the build copies",
+          "[cache][context_scanner]") {
+  Context ctx;
+  ctx.Mkdir("src");
+  ctx.Mkdir("src/pkg");
+  ctx.Mkdir("big");
+  ctx.Write("src/pkg/a.go", "package a");
+  ctx.Write("src/pkg/a_test.go", "package a");
+  ctx.Write("src/main.go", "package main");
+  ctx.Write("big/blob", std::string(100000, 'x'));
+  ctx.Write("Dockerfile", "FROM scratch");
+  const IncludePatterns includes = *IncludePatterns::Parse({"/src/*/a.go", "/Dockerfile"});
+  ContextScanner scanner({.includes = &includes});
+  Result<ContextTree> tree = scanner.Scan(ctx.dir.path());
+  REQUIRE(tree.has_value());
+  CHECK(scanner.stats().files_opened == 2);
+  CHECK(scanner.stats().bytes_read == std::string("package a").size() + 12);
+  CHECK(tree->Find("src/pkg/a.go") != nullptr);
+  CHECK(tree->Find("src/pkg/a_test.go") == nullptr);
+  CHECK(tree->Find("src/main.go") == nullptr);
+  CHECK(tree->Find("big") == nullptr);  // never entered: nothing could match inside
+  // What a step selects has the same checksum as in a full scan.
+  CHECK(*tree->ChecksumOf("src/pkg/a.go") == ChecksumAt(ctx.dir.path(), "src/pkg/a.go"));
+  CHECK(*tree->ChecksumOf("Dockerfile") == ChecksumAt(ctx.dir.path(), "Dockerfile"));
+}
+
+TEST_CASE("a followed symlink checksums as its target", "[cache][context_scanner]") {
+  Context ctx;
+  ctx.Mkdir("real");
+  ctx.Write("real/f", "one");
+  REQUIRE(::symlink("real/f", ctx.Path("link").c_str()) == 0);
+  REQUIRE(::symlink("/real", ctx.Path("dirlink").c_str()) == 0);
+  ContextScanner scanner({});
+  Result<ContextTree> tree = scanner.Scan(ctx.dir.path());
+  REQUIRE(tree.has_value());
+  using F = ContextTree::FinalSymlink;
+  CHECK(*tree->ChecksumOf("link", F::kFollow) == *tree->ChecksumOf("real/f"));
+  CHECK_FALSE(*tree->ChecksumOf("link") == *tree->ChecksumOf("real/f"));
+  CHECK(*tree->ChecksumOf("dirlink", F::kFollow) == *tree->ChecksumOf("real"));
+  CHECK(*tree->ChecksumOf("l*", F::kFollow) != *tree->ChecksumOf("l*"));
+
+  SECTION("editing the target changes the followed checksum") {
+    const Checksum128 before = *tree->ChecksumOf("link", F::kFollow);
+    ctx.Write("real/f", "two");
+    ContextScanner again({});
+    CHECK_FALSE(*again.Scan(ctx.dir.path())->ChecksumOf("link", F::kFollow) == before);
+  }
+  SECTION("a dangling link followed is not found") {
+    REQUIRE(::symlink("nowhere", ctx.Path("dangling").c_str()) == 0);
+    ContextScanner again({});
+    CHECK(again.Scan(ctx.dir.path())->ChecksumOf("dangling", F::kFollow).error().code ==
+          ErrorCode::kNotFound);
+  }
+}
+
+}  // namespace
+}  // namespace bt::cache
