@@ -181,6 +181,7 @@ class Lowering {
     const PlannedStage& ps = plan_.stages[index];
     StageState& s = states[index];
     const std::string& file = options_.dockerfile_name;
+    dispatcher.set_current_stage(index);
     BT_ASSIGN_OR_RETURN(const std::vector<std::string> triggers, TriggersOf(ps));
     if (ps.base_stage) {
       // init(): everything of the base stage but its ONBUILD triggers, which run here.

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <utility>
@@ -246,6 +247,7 @@ class Graph {
 struct OpMetadata {
   std::string description;              // "[build 3/5] RUN make"
   std::optional<SourceRange> location;  // the Dockerfile lines it came from
+  std::set<std::string> stages;         // the stages it belongs to (--no-cache-filter)
 };
 
 // What the frontend hands to the solver.

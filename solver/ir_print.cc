@@ -294,7 +294,9 @@ Json MetadataJson(const BuildDefinition& def, const oci::Digest& digest) {
     location = meta.location->file + ":" + std::to_string(meta.location->start_line) + "-" +
                std::to_string(meta.location->end_line);
   }
-  return Json{{"description", meta.description}, {"location", std::move(location)}};
+  return Json{{"description", meta.description},
+              {"location", std::move(location)},
+              {"stages", Json(std::vector<std::string>(meta.stages.begin(), meta.stages.end()))}};
 }
 
 Json ImageConfigJson(const oci::ImageConfig& config) {

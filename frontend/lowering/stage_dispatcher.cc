@@ -69,6 +69,7 @@ StageDispatcher::StageDispatcher(const LowerOptions& options, const BuildPlan& p
 Result<void> StageDispatcher::Dispatch(std::size_t index, Instruction instruction,
                                        std::vector<StageState>& stages) {
   StageState& s = stages[index];
+  current_stage_ = index;  // also for the ONBUILD triggers and lowering helpers
   // dispatch(): every instruction but ARG is expanded against the stage's environment.
   if (!std::holds_alternative<ArgCmd>(instruction)) {
     ShellLexOptions raw_options;

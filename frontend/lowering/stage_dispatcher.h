@@ -26,6 +26,8 @@ class StageDispatcher {
   Result<void> Dispatch(std::size_t index, Instruction instruction,
                         std::vector<StageState>& stages);
 
+  // The stage whose vertices AddOp adds from now on (OpMetadata::stages).
+  void set_current_stage(std::size_t index) { current_stage_ = index; }
   // Adds a vertex with its metadata; returns output 0 of it.
   ir::Edge AddOp(ir::Op op, std::string description, const InstructionOrigin* origin);
 
@@ -79,6 +81,7 @@ class StageDispatcher {
   ir::Graph graph_;
   std::map<oci::Digest, ir::OpMetadata> metadata_;
   std::optional<ir::Edge> context_;  // the main build context source, once used
+  std::optional<std::size_t> current_stage_;  // the stage Dispatch is working on
   std::vector<std::string> context_includes_;
   std::set<std::string> context_paths_;
 };

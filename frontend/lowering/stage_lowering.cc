@@ -87,6 +87,7 @@ ir::Edge StageDispatcher::AddOp(ir::Op op, std::string description,
   const ir::VertexId id = graph_.Add(std::move(op));
   ir::OpMetadata& meta = metadata_[graph_.digest(id)];
   if (meta.description.empty()) meta.description = std::move(description);
+  if (current_stage_) meta.stages.insert(plan_.stages[*current_stage_].display_name);
   if (origin && !meta.location) {
     meta.location = SourceRange{options_.dockerfile_name, origin->start_line, origin->end_line};
   }

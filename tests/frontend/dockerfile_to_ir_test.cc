@@ -2,6 +2,7 @@
 // Expectations follow the Dockerfile reference and BuildKit's dockerfile2llb (cited).
 #include "frontend/dockerfile_to_ir.h"
 
+#include <set>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -93,6 +94,21 @@ TEST_CASE("identical ops in different stages are one vertex", "[frontend][loweri
       "FROM busybox\nCOPY --from=a /x /a\nCOPY --from=b /x /b\n");
   // busybox, one RUN make, and the two COPY steps.
   CHECK(b.definition.graph.size() == 4);
+  // The shared vertex belongs to both stages (--no-cache-filter a or b re-runs it).
+  const std::set<std::string> both{"a", "b"};
+  std::size_t shared = 0, last = 0;
+  for (const auto& [digest, meta] : b.definition.metadata) {
+    if (meta.description.find("RUN make") != std::string::npos) {
+      CHECK(meta.stages == both);
+      ++shared;
+    }
+    if (meta.description.find("COPY --from") != std::string::npos) {
+      CHECK(meta.stages == std::set<std::string>{"stage-2"});
+      ++last;
+    }
+  }
+  CHECK(shared == 1);
+  CHECK(last == 2);
 }
 
 TEST_CASE("COPY --from reads the named or numbered stage's result", "[frontend][lowering]") {

@@ -43,8 +43,8 @@ BuildDefinition Definition() {
   const VertexId result = def.graph.Add(file);
 
   def.target = Edge{result, 0};
-  def.metadata[def.graph.digest(base)] = {"[1/3] FROM alpine", SourceRange{"Dockerfile", 1, 1}};
-  def.metadata[def.graph.digest(built)] = {"[2/3] RUN \"make\"", SourceRange{"Dockerfile", 2, 4}};
+  def.metadata[def.graph.digest(base)] = {"[1/3] FROM alpine", SourceRange{"Dockerfile", 1, 1}, {}};
+  def.metadata[def.graph.digest(built)] = {"[2/3] RUN \"make\"", SourceRange{"Dockerfile", 2, 4}, {}};
   def.image_config.platform = oci::Platform{"linux", "amd64", ""};
   def.image_config.config.cmd = std::vector<std::string>{"/app"};
   return def;
