@@ -1,0 +1,153 @@
+#include "solver/cache_key.h"
+
+#include <string>
+#include <string_view>
+
+#include "solver/ir_overloaded.h"
+
+namespace bt::solver {
+namespace {
+
+using cache::ContextTree;
+
+void PutU32(std::string* out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+void PutU64(std::string* out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+void PutStr(std::string* out, std::string_view s) {
+  PutU32(out, static_cast<std::uint32_t>(s.size()));
+  out->append(s);
+}
+void PutDigest(std::string* out, const oci::Digest& d) {
+  out->append(reinterpret_cast<const char*>(d.bytes().data()), oci::Digest::kSize);
+}
+
+// One selection: the checksum of `selector` in `tree`, or why there is none. A missing
+// path is part of the key too: the step's outcome (an error, or an empty wildcard) follows it.
+void PutSelection(std::string* out, const ContextTree& tree, std::uint32_t index,
+                  const std::string& selector, bool follow) {
+  PutU32(out, index);
+  PutStr(out, selector);
+  out->push_back(follow ? 1 : 0);
+  const Result<cache::Checksum128> sum = tree.ChecksumOf(
+      selector, follow ? ContextTree::FinalSymlink::kFollow : ContextTree::FinalSymlink::kAsLink);
+  if (sum) {
+    out->push_back(1);
+    PutU64(out, sum->high);
+    PutU64(out, sum->low);
+  } else {
+    out->push_back(0);
+    PutStr(out, sum.error().message);
+  }
+}
+
+std::string JoinSelector(const std::string& base, const std::string& rel) {
+  if (base.empty() || base == "/") return "/" + rel;
+  return base + "/" + rel;
+}
+
+// The selections `op` makes from its input `input`, a local context.
+std::string Selections(const ir::Op& op, ir::InputIndex input, const ContextTree& tree) {
+  std::string out;
+  std::uint32_t count = 0;
+  std::string items;
+  std::visit(ir::Overloaded{
+                 [&](const ir::FileOp& file) {
+                   for (std::size_t a = 0; a < file.actions.size(); ++a) {
+                     const auto* copy = std::get_if<ir::CopyAction>(&file.actions[a]);
+                     if (copy == nullptr || copy->source != input) continue;
+                     const auto index = static_cast<std::uint32_t>(a);
+                     if (copy->parents && !copy->include_patterns.empty()) {
+                       // --parents selects by its patterns below src.
+                       for (const std::string& pattern : copy->include_patterns) {
+                         PutSelection(&items, tree, index, JoinSelector(copy->src, pattern),
+                                      false);
+                         ++count;
+                       }
+                     } else {
+                       PutSelection(&items, tree, index, copy->src, copy->follow_symlinks);
+                       ++count;
+                     }
+                   }
+                 },
+                 [&](const ir::ExecOp& exec) {
+                   for (std::size_t m = 0; m < exec.mounts.size(); ++m) {
+                     const ir::Mount& mount = exec.mounts[m];
+                     std::string selector;
+                     bool reads = false;
+                     if (const auto* bind = std::get_if<ir::BindMount>(&mount.kind)) {
+                       reads = bind->source == input;
+                       selector = bind->selector;
+                     } else if (const auto* cache = std::get_if<ir::CacheMount>(&mount.kind)) {
+                       reads = cache->source == input;
+                       selector = cache->selector;
+                     }
+                     if (!reads) continue;
+                     PutSelection(&items, tree, static_cast<std::uint32_t>(m),
+                                  selector.empty() ? "/" : selector, true);
+                     ++count;
+                   }
+                 },
+                 [](const auto&) {},
+             },
+             op.body);
+  if (count == 0) {
+    // Read whole (a merge, a diff, a base): the root.
+    PutSelection(&items, tree, 0, "/", false);
+    count = 1;
+  }
+  PutU32(&out, count);
+  out += items;
+  return out;
+}
+
+}  // namespace
+
+std::vector<oci::Digest> ComputeCacheKeys(const ir::Graph& graph,
+                                          const std::vector<SourceContent>& sources) {
+  std::vector<oci::Digest> keys(graph.size());
+  // Vertices are in topological order (Graph::Add), so inputs are keyed first.
+  for (ir::VertexId v = 0; v < graph.size(); ++v) {
+    const ir::Op& op = graph.op(v);
+    std::string buf("buildtool cache key v1", 23);
+    PutDigest(&buf, graph.digest(v));
+    PutU32(&buf, static_cast<std::uint32_t>(op.inputs.size()));
+    for (std::size_t i = 0; i < op.inputs.size(); ++i) {
+      const ir::Edge& edge = op.inputs[i];
+      const SourceContent* content = edge.vertex < sources.size() ? &sources[edge.vertex] : nullptr;
+      if (content != nullptr && std::holds_alternative<const ContextTree*>(*content) &&
+          std::get<const ContextTree*>(*content) != nullptr) {
+        buf.push_back('L');
+        buf += Selections(op, static_cast<ir::InputIndex>(i),
+                          *std::get<const ContextTree*>(*content));
+      } else {
+        buf.push_back('K');
+        PutDigest(&buf, keys[edge.vertex]);
+        PutU32(&buf, edge.output);
+      }
+    }
+    if (v < sources.size()) {
+      std::visit(ir::Overloaded{
+                     [&](const NoSourceContent&) {},
+                     [&](const ContextTree* tree) {
+                       if (tree == nullptr) return;
+                       buf.push_back('C');
+                       const cache::Checksum128 root = tree->root().checksum;
+                       PutU64(&buf, root.high);
+                       PutU64(&buf, root.low);
+                     },
+                     [&](const DownloadedContent& d) {
+                       buf.push_back('C');
+                       PutDigest(&buf, d.digest);
+                     },
+                 },
+                 sources[v]);
+    }
+    keys[v] = oci::Digest::Of(buf);
+  }
+  return keys;
+}
+
+}  // namespace bt::solver

@@ -1,0 +1,43 @@
+// Cache keys (ARCHITECTURE.md "Key types"): key(op) = SHA-256 of the op's digest and, per
+// input, either the input's own key or — when the input is a local build context read through
+// selectors (COPY sources, bind-mount subpaths) — the checksums of just the selected content,
+// so editing a file no step reads keeps every step cached. A key never depends on when or
+// where the build runs, only on the definition and the content it reads.
+//
+// Encoding hashed (version 1), integers little-endian:
+//   "buildtool cache key v1\0" | 32 bytes op digest | u32 input count | per input:
+//     'K' | 32 bytes key of the input vertex | u32 output index          (another vertex)
+//     'L' | u32 n | n selections                                        (a local context)
+//   and for a source vertex, after its inputs: 'C' | its content identity (a local context's
+//   root checksum, an HTTP download's digest).
+//   selection = u32 action or mount index | str selector | u8 follow final symlink
+//               | u8 found (1: then 16 bytes XXH3-128 high, low; 0: then str reason)
+//   str = u32 length, bytes.
+#pragma once
+
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "base/result.h"
+#include "cache/context_scanner.h"
+#include "oci/digest.h"
+#include "solver/ir.h"
+
+namespace bt::solver {
+
+// What a source vertex's content turned out to be when the build resolved it.
+struct NoSourceContent {};          // not a source, or one pinned by its definition (image)
+struct DownloadedContent {          // an HTTP source: the digest of the bytes fetched
+  oci::Digest digest;
+};
+using SourceContent =
+    std::variant<NoSourceContent, const cache::ContextTree*, DownloadedContent>;
+
+// Every vertex's key, indexed by VertexId. `sources[v]` is the content of source vertex v (a
+// ContextTree pointer for local sources, which must outlive the call); vertices not needed
+// by the build may hold NoSourceContent, their keys are then only definition-based.
+std::vector<oci::Digest> ComputeCacheKeys(const ir::Graph& graph,
+                                          const std::vector<SourceContent>& sources);
+
+}  // namespace bt::solver
