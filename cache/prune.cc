@@ -12,11 +12,12 @@
 namespace bt::cache {
 namespace {
 
-// Deletes every blob that no cache record and no live lease names. It runs inside the prune's
-// write transaction on purpose: that transaction excludes every other writer in every process,
-// and a build always names a blob in its lease (a write transaction) before it relies on the
-// blob being there, so no blob can become needed between the mark and the sweep. A blob
-// deleted by a transaction that then fails to commit was garbage all the same.
+// Deletes every blob that no cache record and no live lease names. It runs in a write
+// transaction of its own that changes nothing in the DB: holding the writer lock excludes
+// every other writer in every process, and a build always names a blob in its lease (a write
+// transaction) before it relies on the blob being there, so no blob can become needed between
+// the mark and the sweep. It must not share the transaction that deletes records: a crash
+// before that commit would bring the records back without the blobs they name.
 Result<void> SweepBlobs(CacheRoot& root, WriteTxn& txn, const std::set<oci::Digest>& leased,
                         PruneReport* report) {
   report->blobs_removed = 0;
@@ -105,7 +106,10 @@ Result<PruneReport> Prune(CacheRoot& root, const PruneOptions& options) {
         changed = true;
       }
     }
-    BT_TRY(DropStatCaches(txn, options, &report));
+    return DropStatCaches(txn, options, &report);
+  }));
+  BT_TRY(root.db().Update([&](WriteTxn& txn) -> Result<void> {
+    BT_ASSIGN_OR_RETURN(const HeldByLeases leased, HeldByLiveLeases(txn, root.path()));
     return SweepBlobs(root, txn, leased.blobs, &report);
   }));
   for (const std::string& id : doomed_snapshots) {
