@@ -36,6 +36,7 @@ class Sources {
       BT_ASSIGN_OR_RETURN(RootDir opened, RootDir::Open(trees_[static_cast<size_t>(index)].path,
                                                         "source tree " + std::to_string(index)));
       root.emplace(std::move(opened));
+      root->set_hidden(trees_[static_cast<size_t>(index)].excludes);
     }
     return CopySource{&*root, trees_[static_cast<size_t>(index)].owners};
   }

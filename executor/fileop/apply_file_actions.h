@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "cache/path_patterns.h"
 #include "executor/fileop/file_action_options.h"
 #include "executor/fileop/file_actions.h"
 
@@ -18,6 +19,8 @@ namespace bt::executor {
 struct SourceTree {
   std::string path;  // a plain directory on the host
   SourceOwners owners = SourceOwners::kAsStored;
+  // Paths of the tree that copies must not see (a build context's .dockerignore), or null.
+  const cache::PathPatterns* excludes = nullptr;
 };
 
 // Source trees are read while the destination is written: none may be the destination or

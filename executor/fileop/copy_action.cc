@@ -82,6 +82,7 @@ Result<CopyPlan> Plan(const CopySpec& spec, const CopySource& source, const Root
 Result<bool> TryUnpack(const std::string& match, const std::string& dest_path, const CopySource& source,
                        const RootDir& dest, const CopyPlan& plan, const FileActionOptions& options) {
   BT_ASSIGN_OR_RETURN(std::string src, source.root->Resolve(GoJoin("/", match), FinalComponent::kFollow));
+  if (source.root->Hidden(src, false)) return false;  // not in the context: the copy reports it
   cache::InRootOpenOptions open_file;
   open_file.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY;
   open_file.final_component = FinalComponent::kNoFollow;

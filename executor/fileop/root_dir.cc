@@ -1,5 +1,7 @@
 #include "executor/fileop/root_dir.h"
 
+#include "executor/fileop/dir_listing.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -140,7 +142,30 @@ Result<std::optional<struct stat>> RootDir::Lstat(std::string_view canonical) co
     if (errno == ENOENT) return std::optional<struct stat>();
     return PathError("lstat", ShownPath(canonical), errno);
   }
+  if (Hidden(canonical, S_ISDIR(st.st_mode))) return std::optional<struct stat>();
   return std::optional<struct stat>(st);
+}
+
+bool RootDir::Hidden(std::string_view canonical, bool is_dir) const {
+  if (hidden_ == nullptr || canonical.empty() || !hidden_->Excluded(canonical)) return false;
+  return !(is_dir && hidden_->MayMatchInside(canonical));
+}
+
+Result<std::vector<std::string>> RootDir::ListVisible(int dir_fd, std::string_view canonical) const {
+  BT_ASSIGN_OR_RETURN(std::vector<std::string> names, ListDirectory(dir_fd, ShownPath(canonical)));
+  if (hidden_ == nullptr) return names;
+  std::vector<std::string> visible;
+  visible.reserve(names.size());
+  for (std::string& name : names) {
+    const std::string child = canonical.empty() ? name : std::string(canonical) + "/" + name;
+    if (hidden_->Excluded(child)) {
+      struct stat st;
+      if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      if (Hidden(child, S_ISDIR(st.st_mode))) continue;
+    }
+    visible.push_back(std::move(name));
+  }
+  return visible;
 }
 
 Result<void> RootDir::MkdirAll(std::string_view canonical, const NewDirs& how,

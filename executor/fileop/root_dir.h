@@ -15,6 +15,7 @@
 
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "cache/path_patterns.h"
 #include "cache/snapshot/in_root_path.h"
 
 namespace bt::executor {
@@ -46,6 +47,17 @@ class RootDir {
 
   int fd() const { return fd_.get(); }
 
+  // Paths of the tree the actions must not see: a build context's .dockerignore excludes
+  // (BuildKit never transfers them). A hidden path does not exist for Lstat and listings; an
+  // excluded directory that an exception ("!pattern") may re-include below stays visible,
+  // holding only what is re-included. `patterns` must outlive the RootDir; nullptr hides
+  // nothing.
+  void set_hidden(const cache::PathPatterns* patterns) { hidden_ = patterns; }
+  // Whether the entry at `canonical` (a directory when `is_dir`) is hidden.
+  bool Hidden(std::string_view canonical, bool is_dir) const;
+  // The visible names in the open directory `dir_fd` found at `canonical`, sorted.
+  Result<std::vector<std::string>> ListVisible(int dir_fd, std::string_view canonical) const;
+
   // How errors name a canonical path: "/a/b", below `shown_as`.
   std::string ShownPath(std::string_view canonical) const;
 
@@ -75,6 +87,7 @@ class RootDir {
  private:
   UniqueFd fd_;
   std::string shown_as_;
+  const cache::PathPatterns* hidden_ = nullptr;
 };
 
 // The parent and the last component of a canonical path ("" and "" for the root).

@@ -184,7 +184,7 @@ Result<void> TreeCopier::CopyDirectory(const Node& n, const struct stat& st, Sel
     const int fd = ::openat(n.src_dir, n.src_name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return PathError("open", frame.src_ref.shown, errno);
     UniqueFd src_dir(fd);
-    BT_ASSIGN_OR_RETURN(std::vector<std::string> names, ListDirectory(src_dir.get(), frame.src_ref.shown));
+    BT_ASSIGN_OR_RETURN(std::vector<std::string> names, src_root_.ListVisible(src_dir.get(), n.src_path));
     for (const std::string& name : names) {
       Node child;
       child.parent = &frame;

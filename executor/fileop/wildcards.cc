@@ -17,13 +17,13 @@ namespace {
 
 class Walker {
  public:
-  Walker(std::string_view pattern, std::string base)
-      : pattern_(pattern), base_(std::move(base)), max_depth_(MaxDepth(pattern)) {}
+  Walker(const RootDir& root, std::string_view pattern, std::string base)
+      : root_(root), pattern_(pattern), base_(std::move(base)), max_depth_(MaxDepth(pattern)) {}
 
   // Walks the directory `dir_fd` whose path below the base is `rel` ("" for the base).
   Result<void> Walk(int dir_fd, const std::string& rel, size_t depth) {
     BT_ASSIGN_OR_RETURN(std::vector<std::string> names,
-                        ListDirectory(dir_fd, Shown(GoJoin(base_, rel))));
+                        root_.ListVisible(dir_fd, rel.empty() ? base_ : GoJoin(base_, rel)));
     for (const std::string& name : names) {
       const std::string child = rel.empty() ? name : rel + "/" + name;
       struct stat st;
@@ -54,6 +54,7 @@ class Walker {
     return static_cast<size_t>(std::count(pattern.begin(), pattern.end(), '/')) + 1;
   }
 
+  const RootDir& root_;
   std::string_view pattern_;
   std::string base_;  // canonical, relative to the root
   size_t max_depth_;
@@ -71,7 +72,7 @@ Result<std::vector<std::string>> ResolveWildcards(const RootDir& root, std::stri
   if (!st) return PathError("lstat", Shown(base), ENOENT);
   if (!S_ISDIR(st->st_mode)) return std::vector<std::string>{};  // Walk visits only the base
   BT_ASSIGN_OR_RETURN(UniqueFd dir, root.OpenDir(base));
-  Walker walker(pattern, base);
+  Walker walker(root, pattern, base);
   BT_TRY(walker.Walk(dir.get(), "", 0));
   return walker.TakeMatches();
 }

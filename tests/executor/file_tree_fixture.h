@@ -199,11 +199,14 @@ class Trees {
   std::string outside(const std::string& p = "") const { return root() + "/outside" + (p.empty() ? "" : "/" + p); }
 
   // Source 0 is ctx/ (owners as stored unless said), source 1 is stage/.
+  // `ctx_excludes` plays the build context's .dockerignore.
   Result<void> Apply(std::vector<FileActionSpec> actions, FileActionOptions options = {},
-                     SourceOwners ctx_owners = SourceOwners::kAsStored) const {
+                     SourceOwners ctx_owners = SourceOwners::kAsStored,
+                     const cache::PathPatterns* ctx_excludes = nullptr) const {
     FileActionTrees trees;
     trees.dest = dest();
-    trees.sources = {SourceTree{ctx(), ctx_owners}, SourceTree{stage(), SourceOwners::kAsStored}};
+    trees.sources = {SourceTree{ctx(), ctx_owners, ctx_excludes},
+                     SourceTree{stage(), SourceOwners::kAsStored, nullptr}};
     return ApplyFileActions(trees, actions, options);
   }
 
