@@ -10,13 +10,15 @@
 
 namespace bt::cache {
 
-Result<CacheRoot> CacheRoot::Open(const std::string& path) {
+Result<CacheRoot> CacheRoot::Open(const std::string& path, SnapshotterKind snapshotter) {
   if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoError("mkdir", path, errno);
+  const std::string tmp = path + "/tmp";
+  if (::mkdir(tmp.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoError("mkdir", tmp, errno);
   CacheRoot root;
   root.path_ = path;
   BT_ASSIGN_OR_RETURN(ContentStore content, ContentStore::Open(path));
   root.content_ = std::make_unique<ContentStore>(std::move(content));
-  BT_ASSIGN_OR_RETURN(SnapshotStore snapshots, SnapshotStore::Open(path));
+  BT_ASSIGN_OR_RETURN(SnapshotStore snapshots, SnapshotStore::Open(path, snapshotter));
   root.snapshots_ = std::make_unique<SnapshotStore>(std::move(snapshots));
   BT_ASSIGN_OR_RETURN(MetadataDb db, MetadataDb::Open(path));
   root.db_ = std::make_unique<MetadataDb>(std::move(db));

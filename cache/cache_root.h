@@ -19,9 +19,15 @@ namespace bt::cache {
 class CacheRoot {
  public:
   // Creates the root and its folders (0700) when missing. kIo / kDataLoss from the stores.
-  static Result<CacheRoot> Open(const std::string& path);
+  // `snapshotter` is how active snapshots are made here (overlayfs, or copies where it is
+  // missing: ProbeOverlayfs); committed snapshots are the same either way.
+  static Result<CacheRoot> Open(const std::string& path,
+                                SnapshotterKind snapshotter = SnapshotterKind::kOverlay);
 
   const std::string& path() const { return path_; }
+  // <root>/tmp: scratch space of running builds (mount points, flattened trees), on the same
+  // filesystem as the snapshots.
+  std::string tmp_dir() const { return path_ + "/tmp"; }
   ContentStore& content() { return *content_; }
   SnapshotStore& snapshots() { return *snapshots_; }
   MetadataDb& db() { return *db_; }

@@ -166,8 +166,9 @@ class TarWalk {
     bool opaque = false;
     for (const auto& [key, value] : xattrs) {
       if (key.rfind(kOverlayPrefix, 0) == 0) {
+        // Overlay's own bookkeeping, never content (SECURITY: a tree must not smuggle it).
         opaque |= key == "trusted.overlay.opaque" && value == "y";
-        if (options_.oci_whiteouts) continue;
+        continue;
       }
       archive_entry_xattr_add_entry(e.get(), key.c_str(), value.data(), value.size());
     }

@@ -5,7 +5,8 @@
 // path to an inode already written becomes a link entry), character and block devices,
 // FIFOs; mode with setuid/setgid/sticky, numeric uid/gid, mtime with nanoseconds, and
 // extended attributes. Every file is opened relative to its directory with O_NOFOLLOW.
-// Sockets are skipped, as Go's archive/tar cannot write them either.
+// Sockets are skipped, as Go's archive/tar cannot write them either; trusted.overlay.*
+// attributes are overlayfs's bookkeeping, never content, and are never written.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +20,7 @@ namespace bt::exporter {
 struct TreeTarOptions {
   // Write an overlay-form diff as an OCI layer: a whiteout (char device 0:0) becomes an empty
   // `.wh.NAME` file and an opaque directory (trusted.overlay.opaque=y) gains a `.wh..wh..opq`
-  // entry; trusted.overlay.* attributes are never written.
+  // entry.
   bool oci_whiteouts = false;
   // Timestamps later than this (seconds since the epoch) are clamped to it
   // (SOURCE_DATE_EPOCH, as BuildKit's rewrite-timestamp).

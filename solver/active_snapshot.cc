@@ -28,9 +28,10 @@ Result<std::uint64_t> DiffSize(const std::string& dir) {
 }
 
 Result<ActiveSnapshot> ActiveSnapshot::Prepare(const StepContext& ctx,
-                                               const std::optional<std::string>& parent) {
+                                               const std::optional<std::string>& parent,
+                                               cache::PrepareFor use) {
   cache::CacheRoot& root = *ctx.root;
-  BT_ASSIGN_OR_RETURN(std::string id, root.snapshots().Prepare(parent));
+  BT_ASSIGN_OR_RETURN(std::string id, root.snapshots().Prepare(parent, use));
   ActiveSnapshot active(&root, id, parent);
   BT_TRY(root.db().Update([&](cache::WriteTxn& txn) -> Result<void> {
     cache::SnapshotRecord record;

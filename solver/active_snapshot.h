@@ -18,9 +18,12 @@ namespace bt::solver {
 
 class ActiveSnapshot {
  public:
-  // A new active snapshot on `parent` (a committed snapshot; nullopt: scratch).
+  // A new active snapshot on `parent` (a committed snapshot; nullopt: scratch). `use` says
+  // whether the step will write its rootfs (file operations, RUN) or its diff directly (a
+  // merge, a download): the copy snapshotter flattens the parent only for the former.
   static Result<ActiveSnapshot> Prepare(const StepContext& ctx,
-                                        const std::optional<std::string>& parent);
+                                        const std::optional<std::string>& parent,
+                                        cache::PrepareFor use = cache::PrepareFor::kRootfs);
 
   ActiveSnapshot(ActiveSnapshot&& other) noexcept;
   ActiveSnapshot& operator=(ActiveSnapshot&&) = delete;

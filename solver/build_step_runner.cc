@@ -1,0 +1,207 @@
+#include "solver/build_step_runner.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "base/temp_dir.h"
+#include "cache/snapshot/chain_flatten.h"
+#include "executor/fileop/apply_file_actions.h"
+#include "executor/mount/overlay_mount.h"
+#include "solver/active_snapshot.h"
+#include "solver/http_source.h"
+#include "solver/ir_overloaded.h"
+#include "solver/merge_step.h"
+
+namespace bt::solver {
+namespace {
+
+Error NotYet(std::string what) {
+  return MakeError(ErrorCode::kFailedPrecondition, std::move(what));
+}
+
+// ---- ir actions to executor specs (field for field; see executor/fileop/file_actions.h) ----
+
+executor::UserSpec ToUser(const ir::UserSpec& u) {
+  return std::visit([](const auto& v) { return executor::UserSpec(v); }, u);
+}
+
+std::optional<executor::Owner> ToOwner(const std::optional<ir::Chown>& c) {
+  if (!c) return std::nullopt;
+  executor::Owner owner{ToUser(c->user), std::nullopt};
+  if (c->group) owner.group = ToUser(*c->group);
+  return owner;
+}
+
+executor::FileActionSpec ToSpec(const ir::FileAction& action) {
+  return std::visit(
+      ir::Overloaded{
+          [](const ir::CopyAction& a) -> executor::FileActionSpec {
+            executor::CopySpec s;
+            s.source = a.source;
+            s.src = a.src;
+            s.dest = a.dest;
+            s.owner = ToOwner(a.owner);
+            s.mode = a.mode;
+            s.mode_expression = a.mode_expression;
+            s.follow_symlinks = a.follow_symlinks;
+            s.copy_dir_contents = a.copy_dir_contents;
+            s.unpack_archive = a.unpack_archive;
+            s.create_dest_path = a.create_dest_path;
+            s.allow_wildcard = a.allow_wildcard;
+            s.allow_empty_wildcard = a.allow_empty_wildcard;
+            s.always_replace_existing = a.always_replace_existing;
+            s.parents = a.parents;
+            s.include_patterns = a.include_patterns;
+            s.exclude_patterns = a.exclude_patterns;
+            s.timestamp = a.timestamp;
+            return s;
+          },
+          [](const ir::MkdirAction& a) -> executor::FileActionSpec {
+            return executor::MkdirSpec{a.path, a.mode, a.make_parents, ToOwner(a.owner),
+                                       a.timestamp};
+          },
+          [](const ir::MkfileAction& a) -> executor::FileActionSpec {
+            return executor::MkfileSpec{a.path, a.mode, a.data, ToOwner(a.owner), a.timestamp};
+          },
+          [](const ir::RmAction& a) -> executor::FileActionSpec {
+            return executor::RmSpec{a.path, a.allow_not_found, a.allow_wildcard};
+          },
+          [](const ir::SymlinkAction& a) -> executor::FileActionSpec {
+            return executor::SymlinkSpec{a.target, a.linkpath, ToOwner(a.owner), a.timestamp};
+          },
+      },
+      action);
+}
+
+// A readable directory that shows one input tree while a step runs.
+struct TreeView {
+  std::string path;
+  executor::SourceOwners owners = executor::SourceOwners::kAsStored;
+  const cache::PathPatterns* excludes = nullptr;
+  executor::MountedTree mount;   // a read-only overlay of a deep chain
+  std::optional<TempDir> owned;  // an empty tree, or a flattened chain (copy snapshotter)
+};
+
+Result<TreeView> OpenView(cache::CacheRoot& root, const Tree& tree) {
+  TreeView view;
+  if (const auto* local = std::get_if<LocalTree>(&tree)) {
+    view.path = local->dir;
+    view.excludes = local->excludes;
+    // BuildKit's context transfer stores every file as 0:0 (the conformance case
+    // copy-context-metadata).
+    view.owners = executor::SourceOwners::kRoot;
+    return view;
+  }
+  if (std::holds_alternative<EmptyTree>(tree)) {
+    BT_ASSIGN_OR_RETURN(TempDir empty, TempDir::Create(root.tmp_dir(), "empty-"));
+    view.path = empty.path();
+    view.owned = std::move(empty);
+    return view;
+  }
+  const std::string& id = std::get<SnapshotTree>(tree).id;
+  cache::SnapshotStore& store = root.snapshots();
+  BT_ASSIGN_OR_RETURN(const std::vector<std::string> chain, store.Chain(id));
+  if (chain.size() == 1) {
+    // A layer on scratch is its own tree (it holds no whiteouts: there is nothing below).
+    view.path = store.DiffPath(id);
+    return view;
+  }
+  if (store.kind() == cache::SnapshotterKind::kOverlay) {
+    BT_ASSIGN_OR_RETURN(cache::OverlaySpec spec, store.MountSpec(id));
+    BT_ASSIGN_OR_RETURN(TempDir parent, TempDir::Create(root.tmp_dir(), "view-"));
+    BT_ASSIGN_OR_RETURN(view.mount, executor::MountOverlay(spec, parent.path() + "/root"));
+    view.path = view.mount.path();
+    view.owned = std::move(parent);
+    return view;
+  }
+  BT_ASSIGN_OR_RETURN(TempDir flat, TempDir::Create(root.tmp_dir(), "flat-"));
+  std::vector<std::string> diffs;
+  for (const std::string& layer : chain) diffs.push_back(store.DiffPath(layer));
+  BT_TRY(cache::FlattenChain(diffs, flat.path()));
+  view.path = flat.path();
+  view.owned = std::move(flat);
+  return view;
+}
+
+}  // namespace
+
+Result<std::vector<StepOutput>> BuildStepRunner::Run(const StepContext& ctx, const ir::Op& op,
+                                                     const std::vector<Tree>& inputs) {
+  return std::visit(
+      ir::Overloaded{
+          [&](const ir::FileOp& file) { return RunFileOp(ctx, file, inputs); },
+          [&](const ir::MergeOp&) { return RunMergeStep(ctx, inputs); },
+          [&](const ir::SourceOp& source) -> Result<std::vector<StepOutput>> {
+            if (const auto* http = std::get_if<ir::HttpSource>(&source.source)) {
+              return FetchHttpSource(ctx, *http, http_);
+            }
+            if (const auto* image = std::get_if<ir::ImageSource>(&source.source)) {
+              return NotYet("FROM " + image->reference +
+                            ": building on a base image needs the image store and registry "
+                            "client, which this buildtool does not have yet");
+            }
+            if (std::holds_alternative<ir::GitSource>(source.source)) {
+              return NotYet("ADD from a git repository is not supported yet");
+            }
+            return MakeError(ErrorCode::kInternal, "a local context is not a step");
+          },
+          [&](const ir::ExecOp&) -> Result<std::vector<StepOutput>> {
+            return NotYet("RUN needs the sandbox, which this buildtool does not have yet");
+          },
+          [&](const ir::DiffOp&) -> Result<std::vector<StepOutput>> {
+            return NotYet("diff operations are not supported");
+          },
+      },
+      op.body);
+}
+
+Result<std::vector<StepOutput>> BuildStepRunner::RunFileOp(const StepContext& ctx,
+                                                           const ir::FileOp& op,
+                                                           const std::vector<Tree>& inputs) {
+  std::optional<std::string> parent;
+  if (op.base != ir::kScratch) {
+    const Tree& base = inputs.at(static_cast<std::size_t>(op.base));
+    if (const auto* snapshot = std::get_if<SnapshotTree>(&base)) {
+      parent = snapshot->id;
+    } else if (!std::holds_alternative<EmptyTree>(base)) {
+      return MakeError(ErrorCode::kInternal, "a file operation cannot change a local context");
+    }
+  }
+  // Views of the sources first: a failure here leaves no active snapshot behind.
+  std::vector<TreeView> views;
+  views.reserve(inputs.size());
+  for (const Tree& input : inputs) {
+    BT_ASSIGN_OR_RETURN(TreeView view, OpenView(root_, input));
+    views.push_back(std::move(view));
+  }
+
+  BT_ASSIGN_OR_RETURN(ActiveSnapshot active, ActiveSnapshot::Prepare(ctx, parent));
+  cache::SnapshotStore& store = root_.snapshots();
+  executor::FileActionTrees trees;
+  executor::MountedTree rootfs_mount;
+  std::optional<TempDir> mount_parent;
+  if (store.kind() == cache::SnapshotterKind::kCopy) {
+    trees.dest = store.RootfsPath(active.id());
+  } else if (!parent) {
+    trees.dest = store.DiffPath(active.id());  // nothing below: the upper is the tree
+  } else {
+    BT_ASSIGN_OR_RETURN(cache::OverlaySpec spec, store.MountSpec(active.id()));
+    BT_ASSIGN_OR_RETURN(TempDir dir, TempDir::Create(root_.tmp_dir(), "rootfs-"));
+    BT_ASSIGN_OR_RETURN(rootfs_mount, executor::MountOverlay(spec, dir.path() + "/root"));
+    trees.dest = rootfs_mount.path();
+    mount_parent = std::move(dir);
+  }
+  for (const TreeView& view : views) {
+    trees.sources.push_back(executor::SourceTree{view.path, view.owners, view.excludes});
+  }
+  std::vector<executor::FileActionSpec> specs;
+  for (const ir::FileAction& action : op.actions) specs.push_back(ToSpec(action));
+  if (ctx.Stopping()) return MakeError(ErrorCode::kCancelled, "the build is stopping");
+  BT_TRY(executor::ApplyFileActions(trees, specs, options_.file_actions));
+  BT_TRY(rootfs_mount.Unmount());
+  BT_ASSIGN_OR_RETURN(StepOutput out, active.Commit());
+  return std::vector<StepOutput>{out};
+}
+
+}  // namespace bt::solver
