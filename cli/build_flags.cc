@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "cache/path_patterns.h"
 #include "cli/source_file.h"
 #include "oci/platform.h"
 
@@ -27,21 +28,17 @@ Result<frontend::LowerOptions> ToLowerOptions(const BuildFlags& flags) {
     }
     if (const char* value = std::getenv(arg.c_str())) options.build_args.emplace_back(arg, value);
   }
-  Result<std::string> ignore = ReadSourceFile(flags.context + "/.dockerignore");
-  if (!ignore && ignore.error().code != ErrorCode::kNotFound) return std::move(ignore).error();
-  if (ignore) {
-    // .dockerignore lines: comments and blank lines dropped, surrounding spaces trimmed.
-    std::size_t pos = 0;
-    while (pos <= ignore->size()) {
-      std::size_t nl = ignore->find('\n', pos);
-      if (nl == std::string::npos) nl = ignore->size();
-      std::string line = ignore->substr(pos, nl - pos);
-      pos = nl + 1;
-      const std::size_t first = line.find_first_not_of(" \t\r");
-      if (first == std::string::npos || line[first] == '#') continue;
-      line = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
-      options.dockerignore_patterns.push_back(std::move(line));
-    }
+  // BuildKit reads <Dockerfile>.dockerignore beside a Dockerfile when there is one, and
+  // CONTEXT/.dockerignore otherwise (dockerui's ignore-file lookup).
+  for (const std::string& path : {DockerfilePath(flags) + ".dockerignore",
+                                  flags.context + "/.dockerignore"}) {
+    Result<std::string> ignore = ReadSourceFile(path);
+    if (!ignore && ignore.error().code == ErrorCode::kNotFound) continue;
+    if (!ignore) return std::move(ignore).error();
+    Result<std::vector<std::string>> lines = cache::ReadDockerignore(*ignore);
+    if (!lines) return std::move(lines).error().Wrap("read " + path);
+    options.dockerignore_patterns = std::move(*lines);
+    break;
   }
   return options;
 }

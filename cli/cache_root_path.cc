@@ -20,9 +20,10 @@ std::string CacheRootPath(const std::string& root_flag) {
   return std::string(home ? home : ".") + "/.local/share/buildtool";
 }
 
-std::optional<cache::CacheRoot> OpenCacheRootOrReport(const std::string& root_flag) {
+std::optional<cache::CacheRoot> OpenCacheRootOrReport(const std::string& root_flag,
+                                                      cache::SnapshotterKind snapshotter) {
   const std::string path = CacheRootPath(root_flag);
-  Result<cache::CacheRoot> root = cache::CacheRoot::Open(path);
+  Result<cache::CacheRoot> root = cache::CacheRoot::Open(path, snapshotter);
   if (!root) {
     std::fputs(FormatError(std::move(root).error().Wrap("open cache root " + path), "").c_str(),
                stderr);

@@ -13,6 +13,8 @@ namespace bt::cli {
 std::string CacheRootPath(const std::string& root_flag);
 
 // Opens the root the flag names; on failure prints the error to stderr and returns nullopt.
-std::optional<cache::CacheRoot> OpenCacheRootOrReport(const std::string& root_flag);
+std::optional<cache::CacheRoot> OpenCacheRootOrReport(
+    const std::string& root_flag,
+    cache::SnapshotterKind snapshotter = cache::SnapshotterKind::kOverlay);
 
 }  // namespace bt::cli

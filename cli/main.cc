@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/build_command.h"
 #include "cli/debug_command.h"
 #include "cli/du_command.h"
 #include "cli/prune_command.h"
@@ -19,6 +20,23 @@ constexpr int kExitUsage = 2;
 int main(int argc, char** argv) {
   CLI::App app{"buildtool: a daemonless container image builder"};
   app.require_subcommand(1);
+
+  bt::cli::BuildCommandFlags build_flags;
+  CLI::App* build = app.add_subcommand("build", "Build a Dockerfile");
+  build->add_option("context", build_flags.build.context, "The build context directory")->required();
+  build->add_option("-f,--file", build_flags.build.dockerfile, "The Dockerfile (default: CONTEXT/Dockerfile)");
+  build->add_option("--build-arg", build_flags.build.build_args, "NAME=VALUE, or NAME to take it from the environment");
+  build->add_option("--target", build_flags.build.target, "The stage to build");
+  build->add_option("--platform", build_flags.build.platform, "The target platform (os/arch[/variant])");
+  build->add_option("-t,--tag", build_flags.tags, "Name the image NAME[:TAG]");
+  build->add_option("-o,--output", build_flags.outputs, "type=local,dest=DIR | type=tar,dest=FILE|- | PATH");
+  build->add_option("--progress", build_flags.progress, "auto, tty, plain, quiet or rawjson");
+  build->add_flag("--no-cache", build_flags.no_cache, "Run every step, using no cached result");
+  build->add_option("--no-cache-filter", build_flags.no_cache_filter, "Run the steps of these stages again");
+  build->add_option("-j,--jobs", build_flags.jobs, "Steps that run at once (default: the number of CPUs)");
+  build->add_option("--root", build_flags.root, "The cache root (default: $BUILDTOOL_ROOT, /var/lib/buildtool)");
+  build->add_option("--snapshotter", build_flags.snapshotter, "auto, overlayfs or copy")
+      ->check(CLI::IsMember({"auto", "overlayfs", "copy"}));
 
   CLI::App* debug = app.add_subcommand("debug", "Show the intermediate forms of a build");
   debug->require_subcommand(1);
@@ -59,6 +77,7 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kExitUsage;
   }
+  if (build->parsed()) return bt::cli::RunBuild(build_flags);
   if (ast->parsed()) return bt::cli::RunDebugAst(ast_path);
   if (prune->parsed()) return bt::cli::RunPrune(prune_flags);
   if (du->parsed() && (du_check || du_repair)) {

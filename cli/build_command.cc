@@ -1,0 +1,227 @@
+#include "cli/build_command.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <set>
+
+#include "cache/lease.h"
+#include "cli/cache_root_path.h"
+#include "cli/error_report.h"
+#include "cli/output_spec.h"
+#include "cli/progress/make_progress_sink.h"
+#include "cli/source_file.h"
+#include "executor/mount/overlay_mount.h"
+#include "exporter/filesystem_output.h"
+#include "frontend/dockerfile_parser.h"
+#include "frontend/dockerfile_to_ir.h"
+#include "oci/http_client.h"
+#include "solver/build_step_runner.h"
+#include "solver/scheduler.h"
+
+namespace bt::cli {
+namespace {
+
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitInterrupted = 130;
+
+std::atomic<bool> g_interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
+
+void OnInterrupt(int) { g_interrupted.store(true); }
+
+void InstallInterruptHandlers() {
+  struct sigaction sa = {};
+  sa.sa_handler = OnInterrupt;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+int Report(const Error& error, std::string_view source = "") {
+  std::fputs(FormatError(error, source).c_str(), stderr);
+  return kExitFailed;
+}
+
+// Base images come from the local image store or a registry, which this build cannot reach
+// yet: every FROM of an image says so, with its line.
+class NoImages : public oci::ImageResolver {
+ public:
+  Result<oci::ResolvedImage> Resolve(const oci::Reference& ref, const oci::Platform&) override {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "base image " + ref.ToString() +
+                         ": images come from the local image store or a registry, which this "
+                         "buildtool cannot use yet; only FROM scratch builds");
+  }
+};
+
+// The outputs this build can write; the rest are refused before anything runs.
+Result<std::vector<OutputSpec>> CheckOutputs(const BuildCommandFlags& flags) {
+  std::vector<OutputSpec> outputs;
+  for (const std::string& value : flags.outputs) {
+    BT_ASSIGN_OR_RETURN(OutputSpec spec, ParseOutputSpec(value));
+    if (spec.type != "local" && spec.type != "tar") {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "output type \"" + spec.type +
+                           "\" is not supported yet (supported: local, tar)");
+    }
+    if (spec.destination.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "output type " + spec.type + " needs dest=PATH");
+    }
+    if (spec.type == "tar" && spec.destination == "-" && ::isatty(STDOUT_FILENO)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "refusing to write a tar to the terminal: redirect standard output");
+    }
+    outputs.push_back(std::move(spec));
+  }
+  if (!flags.tags.empty() && outputs.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "-t names an image, and image outputs are not supported yet: use "
+                     "--output type=local,dest=DIR or type=tar,dest=FILE");
+  }
+  return outputs;
+}
+
+// overlayfs where it works (needs a private mount namespace, entered here while the process
+// still has one thread), copies otherwise.
+Result<cache::SnapshotterKind> ChooseSnapshotter(const BuildCommandFlags& flags,
+                                                 const std::string& root_path) {
+  if (flags.snapshotter == "copy") return cache::SnapshotterKind::kCopy;
+  Result<void> ns = executor::EnterPrivateMountNamespace();
+  if (!ns) {
+    if (flags.snapshotter == "overlayfs") return std::move(ns).error().Wrap("--snapshotter=overlayfs");
+    return cache::SnapshotterKind::kCopy;
+  }
+  ::mkdir(root_path.c_str(), 0700);
+  Result<cache::OverlayfsProbe> probe = cache::ProbeOverlayfs(root_path);
+  if (probe && probe->works) return cache::SnapshotterKind::kOverlay;
+  if (flags.snapshotter == "overlayfs") {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "--snapshotter=overlayfs: overlayfs does not work here: " +
+                         (probe ? probe->reason : probe.error().message));
+  }
+  return cache::SnapshotterKind::kCopy;
+}
+
+// One export, shown as a step of its own as BuildKit shows "exporting to client directory".
+Result<void> Export(const OutputSpec& spec, cache::CacheRoot& root,
+                    const std::optional<std::string>& snapshot, solver::ProgressSink& progress) {
+  solver::VertexEvent event;
+  event.vertex = oci::Digest::Of("export " + spec.type + " " + spec.destination);
+  event.name = spec.type == "local" ? "exporting to client directory"
+                                    : "exporting to client tarball";
+  event.time = std::chrono::system_clock::now();
+  progress.Emit(event);
+  Result<void> done;
+  if (spec.type == "local") {
+    done = exporter::ExportToDirectory(root.snapshots(), snapshot, spec.destination);
+  } else if (spec.destination == "-") {
+    done = exporter::ExportToTar(root.snapshots(), snapshot, STDOUT_FILENO, root.tmp_dir());
+  } else {
+    const int fd = ::open(spec.destination.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      done = ErrnoError("create", spec.destination, errno);
+    } else {
+      done = exporter::ExportToTar(root.snapshots(), snapshot, fd, root.tmp_dir());
+      if (::close(fd) != 0 && done) done = ErrnoError("close", spec.destination, errno);
+    }
+  }
+  event.time = std::chrono::system_clock::now();
+  event.state = done ? solver::VertexState::kCompleted : solver::VertexState::kFailed;
+  if (!done) event.error = done.error().message;
+  progress.Emit(event);
+  return done;
+}
+
+}  // namespace
+
+int RunBuild(const BuildCommandFlags& flags) {
+  Result<ProgressMode> mode = ParseProgressMode(flags.progress);
+  if (!mode) {
+    Report(mode.error());
+    return kExitUsage;
+  }
+  Result<std::vector<OutputSpec>> outputs = CheckOutputs(flags);
+  if (!outputs) {
+    Report(outputs.error());
+    return kExitUsage;
+  }
+  const std::string dockerfile = DockerfilePath(flags.build);
+  Result<std::string> text = ReadSourceFile(dockerfile);
+  if (!text) return Report(text.error());
+  Result<frontend::LowerOptions> options = ToLowerOptions(flags.build);
+  if (!options) return Report(options.error());
+  Result<frontend::Ast> ast = frontend::ParseDockerfile(*text, frontend::ParseOptions{dockerfile});
+  if (!ast) return Report(ast.error(), *text);
+  NoImages images;
+  Result<frontend::LoweredBuild> lowered = frontend::LowerDockerfile(*ast, *options, images);
+  if (!lowered) return Report(lowered.error(), *text);
+  for (const frontend::Warning& w : lowered->warnings) {
+    std::fprintf(stderr, "warning: %s\n", w.message.c_str());
+  }
+  char* context = ::realpath(flags.build.context.c_str(), nullptr);
+  if (context == nullptr) return Report(ErrnoError("open build context", flags.build.context, errno));
+  const std::string context_dir(context);
+  ::free(context);
+
+  Result<cache::SnapshotterKind> snapshotter = ChooseSnapshotter(flags, CacheRootPath(flags.root));
+  if (!snapshotter) return Report(snapshotter.error());
+  std::optional<cache::CacheRoot> root = OpenCacheRootOrReport(flags.root, *snapshotter);
+  if (!root) return kExitFailed;
+  Result<cache::Lease> lease = cache::Lease::Acquire(root->db());
+  if (!lease) return Report(lease.error());
+  Result<std::unique_ptr<oci::HttpClient>> http = oci::HttpClient::Create();
+  if (!http) return Report(http.error());
+
+  ProgressOptions progress_options;
+  progress_options.mode = *mode;
+  Result<std::unique_ptr<ProgressUi>> ui = MakeProgressSink(progress_options);
+  if (!ui) {
+    Report(ui.error());
+    return kExitUsage;
+  }
+  InstallInterruptHandlers();
+
+  solver::SolveOptions solve;
+  solve.jobs = flags.jobs;
+  solve.no_cache = flags.no_cache;
+  solve.no_cache_stages.insert(flags.no_cache_filter.begin(), flags.no_cache_filter.end());
+  solve.local_contexts["context"] = context_dir;
+  solve.progress = ui->get();
+  solve.interrupt = &g_interrupted;
+  solver::BuildStepRunner runner(*root, **http);
+  Result<solver::SolveResult> result =
+      solver::Solve(lowered->definition, *root, *lease, runner, solve);
+
+  Result<void> exported;
+  if (result) {
+    std::optional<std::string> snapshot;
+    if (const auto* s = std::get_if<solver::SnapshotTree>(&result->target)) snapshot = s->id;
+    for (const OutputSpec& spec : *outputs) {
+      exported = Export(spec, *root, snapshot, **ui);
+      if (!exported) break;
+    }
+  }
+  (*ui)->Finish();
+  if (!result) {
+    Report(result.error(), *text);
+    return result.error().code == ErrorCode::kCancelled ? kExitInterrupted : kExitFailed;
+  }
+  if (!exported) return Report(exported.error());
+  if (outputs->empty()) {
+    std::fputs("note: no output specified (--output type=local,dest=DIR or type=tar,dest=FILE): "
+               "the result stays in the build cache\n",
+               stderr);
+  }
+  return 0;
+}
+
+}  // namespace bt::cli

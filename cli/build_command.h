@@ -1,0 +1,28 @@
+// `buildtool build`: parse and lower the Dockerfile, solve it on the cache root with live
+// progress, and write the requested outputs. Exit codes: 0 built, 1 failed (the error shows
+// the Dockerfile lines of the failing step), 2 bad usage, 130 interrupted (SIGINT/SIGTERM).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "cli/build_flags.h"
+
+namespace bt::cli {
+
+struct BuildCommandFlags {
+  BuildFlags build;                          // context, -f, --build-arg, --target, --platform
+  std::vector<std::string> tags;             // -t NAME[:TAG]
+  std::vector<std::string> outputs;          // -o / --output
+  std::string progress = "auto";             // --progress
+  bool no_cache = false;                     // --no-cache
+  std::vector<std::string> no_cache_filter;  // --no-cache-filter STAGE
+  std::size_t jobs = 0;                      // --jobs: steps at once; 0: the number of CPUs
+  std::string root;                          // --root
+  std::string snapshotter = "auto";          // --snapshotter auto|overlayfs|copy
+};
+
+int RunBuild(const BuildCommandFlags& flags);
+
+}  // namespace bt::cli
