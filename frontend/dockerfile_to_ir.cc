@@ -183,6 +183,18 @@ class Lowering {
     const std::string& file = options_.dockerfile_name;
     dispatcher.set_current_stage(index);
     BT_ASSIGN_OR_RETURN(const std::vector<std::string> triggers, TriggersOf(ps));
+    // BuildKit's cmdTotal: FROM an image (not scratch, not a stage), then every RUN, COPY,
+    // ADD and WORKDIR, and every ONBUILD trigger.
+    const bool from_image = !ps.base_stage && ps.base_name != "scratch";
+    int steps = from_image ? 1 : 0;
+    for (const Instruction& instruction : ps.stage.instructions) {
+      steps += std::holds_alternative<RunCmd>(instruction) || std::holds_alternative<CopyCmd>(instruction) ||
+               std::holds_alternative<AddCmd>(instruction) || std::holds_alternative<WorkdirCmd>(instruction);
+    }
+    steps += static_cast<int>(triggers.size());
+    dispatcher.set_step_total(index, steps);
+    const std::string from_step =
+        from_image ? dispatcher.NumberedStep(index, "FROM " + ps.base_name) : std::string();
     if (ps.base_stage) {
       // init(): everything of the base stage but its ONBUILD triggers, which run here.
       s = states[*ps.base_stage];
@@ -199,7 +211,7 @@ class Lowering {
         ir::Op op;
         op.body = ir::SourceOp{*(*base)->source};
         op.platform = s.platform;
-        s.rootfs = dispatcher.AddOp(std::move(op), "[" + ps.display_name + "] FROM " + ps.base_name,
+        s.rootfs = dispatcher.AddOp(std::move(op), from_step,
                                     &ps.stage.from.origin);
       }
     }

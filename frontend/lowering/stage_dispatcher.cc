@@ -70,6 +70,7 @@ Result<void> StageDispatcher::Dispatch(std::size_t index, Instruction instructio
                                        std::vector<StageState>& stages) {
   StageState& s = stages[index];
   current_stage_ = index;  // also for the ONBUILD triggers and lowering helpers
+  step_name_.reset();      // StepName numbers this instruction afresh
   // dispatch(): every instruction but ARG is expanded against the stage's environment.
   if (!std::holds_alternative<ArgCmd>(instruction)) {
     ShellLexOptions raw_options;

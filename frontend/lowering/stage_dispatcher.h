@@ -28,6 +28,11 @@ class StageDispatcher {
 
   // The stage whose vertices AddOp adds from now on (OpMetadata::stages).
   void set_current_stage(std::size_t index) { current_stage_ = index; }
+  // How many numbered steps stage `index` has (BuildKit's cmdTotal: FROM an image, and each
+  // RUN, COPY, ADD, WORKDIR and ONBUILD trigger); 0 leaves its step names unprefixed.
+  void set_step_total(std::size_t index, int total) { steps_[index] = StepCount{total, 0}; }
+  // The next numbered step name of stage `index` for `text` (FROM uses it directly).
+  std::string NumberedStep(std::size_t index, std::string_view text);
   // Adds a vertex with its metadata; returns output 0 of it.
   ir::Edge AddOp(ir::Op op, std::string description, const InstructionOrigin* origin);
 
@@ -71,7 +76,10 @@ class StageDispatcher {
   // The stage a --from names: a stage by name or index, or an image read as a stage.
   Result<std::optional<std::size_t>> StageFor(std::string_view from) const;
 
-  std::string StepName(std::size_t index, const InstructionOrigin& origin) const;
+  // The progress name of the instruction being dispatched, with BuildKit's prefix
+  // (prefixCommand): "[stage-1 2/5] COPY a b", "[2/5] ..." when the Dockerfile has one stage.
+  // One number per instruction, however many vertices it makes.
+  std::string StepName(std::size_t index, const InstructionOrigin& origin);
   ir::Edge ContextSource();
   oci::Platform TargetPlatform() const;
 
@@ -82,6 +90,12 @@ class StageDispatcher {
   std::map<oci::Digest, ir::OpMetadata> metadata_;
   std::optional<ir::Edge> context_;  // the main build context source, once used
   std::optional<std::size_t> current_stage_;  // the stage Dispatch is working on
+  struct StepCount {
+    int total = 0;
+    int taken = 0;
+  };
+  std::map<std::size_t, StepCount> steps_;  // by stage index
+  std::optional<std::string> step_name_;    // of the instruction being dispatched
   std::vector<std::string> context_includes_;
   std::set<std::string> context_paths_;
 };

@@ -65,8 +65,23 @@ std::string StripLeadingTabs(std::string_view data) {
 
 }  // namespace
 
-std::string StageDispatcher::StepName(std::size_t index, const InstructionOrigin& origin) const {
-  return "[" + plan_.stages[index].display_name + "] " + origin.code;
+std::string StageDispatcher::NumberedStep(std::size_t index, std::string_view text) {
+  StepCount& count = steps_[index];
+  if (count.total == 0) return std::string(text);
+  ++count.taken;
+  std::string out = "[";
+  // A Dockerfile of one stage shows no stage name.
+  if (plan_.stages.size() > 1) out += plan_.stages[index].display_name + " ";
+  const std::string total = std::to_string(count.total);
+  std::string taken = std::to_string(count.taken);
+  // %*d with width 1+floor(log10(total)): the number right-aligned to the total's digits.
+  if (taken.size() < total.size()) taken.insert(0, total.size() - taken.size(), ' ');
+  return out + taken + "/" + total + "] " + std::string(text);
+}
+
+std::string StageDispatcher::StepName(std::size_t index, const InstructionOrigin& origin) {
+  if (!step_name_) step_name_ = NumberedStep(index, origin.code);
+  return *step_name_;
 }
 
 oci::Platform StageDispatcher::TargetPlatform() const {

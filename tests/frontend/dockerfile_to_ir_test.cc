@@ -273,3 +273,38 @@ TEST_CASE("a trigger that copies from a stage makes that stage needed", "[fronte
 
 }  // namespace
 }  // namespace bt::frontend
+
+namespace bt::frontend {
+namespace {
+
+std::set<std::string> Descriptions(const LoweredBuild& b) {
+  std::set<std::string> out;
+  for (const auto& [digest, meta] : b.definition.metadata) out.insert(meta.description);
+  return out;
+}
+
+// dockerfile2llb's prefixCommand: "[stage i/n] " with n counting FROM an image, RUN, COPY,
+// ADD and WORKDIR, the number padded to n's width, and no stage name for a single stage.
+TEST_CASE("step names carry BuildKit's stage and step numbers", "[frontend][lowering]") {
+  Fixture f;
+  SECTION("one stage: no name, padded numbers") {
+    std::string df = "FROM busybox\n";
+    for (int i = 0; i < 10; ++i) df += "RUN step" + std::to_string(i) + "\n";
+    const std::set<std::string> names = Descriptions(f.MustLower(df));
+    CHECK(names.count("[ 1/11] FROM busybox") == 1);
+    CHECK(names.count("[ 2/11] RUN step0") == 1);
+    CHECK(names.count("[11/11] RUN step9") == 1);
+  }
+  SECTION("several stages: named or stage-N; scratch is not a step") {
+    const std::set<std::string> names = Descriptions(
+        f.MustLower("FROM scratch AS files\nWORKDIR /w\nFROM busybox\nENV A=1\n"
+                    "COPY --from=files /w /w\nRUN true\n"));
+    CHECK(names.count("[files 1/1] WORKDIR /w") == 1);
+    CHECK(names.count("[stage-1 1/3] FROM busybox") == 1);
+    CHECK(names.count("[stage-1 2/3] COPY --from=files /w /w") == 1);
+    CHECK(names.count("[stage-1 3/3] RUN true") == 1);
+  }
+}
+
+}  // namespace
+}  // namespace bt::frontend
