@@ -162,8 +162,12 @@ class Solver {
   }
 
   bool IgnoresCache(ir::VertexId v) const {
-    if (options_.no_cache) return true;
     const ir::Op& op = graph_.op(v);
+    if (const auto* source = std::get_if<ir::SourceOp>(&op.body)) {
+      // A build context is scanned on every build; what reads it is keyed by its content.
+      if (std::holds_alternative<ir::LocalSource>(source->source)) return false;
+    }
+    if (options_.no_cache) return true;
     if (const auto* source = std::get_if<ir::SourceOp>(&op.body)) {
       // A URL without a checksum may change behind the same definition: fetch it again.
       if (const auto* http = std::get_if<ir::HttpSource>(&source->source)) {
@@ -309,6 +313,11 @@ class Solver {
     ctx.progress = progress_;
     Emit(v, VertexState::kStarted);
     Result<std::vector<StepOutput>> outputs = runner_.Run(ctx, op, inputs);
+    if (outputs && (canceled_.load() || Interrupted())) {
+      // Finished while the build was stopping: its result is whole, but the build is over and
+      // a step the user interrupted must not come back as cached.
+      outputs = MakeError(ErrorCode::kCancelled, "the build is stopping");
+    }
     if (outputs) {
       Result<void> recorded = Record(v, *outputs);
       if (!recorded) outputs = std::move(recorded).error();
