@@ -32,6 +32,9 @@ class AtomicFile {
   // Appends all of `data` (retrying short writes and EINTR). kIo on failure (ENOSPC
   // included); kFailedPrecondition after Commit().
   Result<void> Write(std::string_view data);
+  // The temp file's descriptor, for writers that stream into an fd themselves (a tar
+  // writer); the same rules as Write() apply: only before Commit().
+  int fd() const { return fd_.get(); }
   // fsync, rename over the target, fsync the directory. kIo on failure: if the rename has
   // not happened the target is untouched. kFailedPrecondition when called twice.
   Result<void> Commit();

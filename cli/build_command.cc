@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 
+#include "base/atomic_file.h"
 #include "cache/lease.h"
 #include "cli/cache_root_path.h"
 #include "cli/error_report.h"
@@ -126,13 +127,13 @@ Result<void> Export(const OutputSpec& spec, cache::CacheRoot& root,
   } else if (spec.destination == "-") {
     done = exporter::ExportToTar(root.snapshots(), snapshot, STDOUT_FILENO, root.tmp_dir());
   } else {
-    const int fd = ::open(spec.destination.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      done = ErrnoError("create", spec.destination, errno);
-    } else {
-      done = exporter::ExportToTar(root.snapshots(), snapshot, fd, root.tmp_dir());
-      if (::close(fd) != 0 && done) done = ErrnoError("close", spec.destination, errno);
-    }
+    // Written beside the destination and renamed over it: a destination that is a symlink is
+    // replaced, never written through (SECURITY.md case 28), and a failed export leaves the
+    // old file.
+    Result<AtomicFile> file = AtomicFile::Create(spec.destination, 0644);
+    done = file ? exporter::ExportToTar(root.snapshots(), snapshot, file->fd(), root.tmp_dir())
+                : Result<void>(file.error());
+    if (done) done = file->Commit();
   }
   event.time = std::chrono::system_clock::now();
   event.state = done ? solver::VertexState::kCompleted : solver::VertexState::kFailed;

@@ -62,8 +62,12 @@ Result<void> MoveInto(int from, int to, const std::string& display) {
       ::futimens(sub_to.get(), times);
       continue;
     }
+    // Whatever is in the way goes first, never followed: a symlink in the destination is
+    // replaced by the exported entry, not written through (SECURITY.md case 28).
     if (exists && S_ISDIR(dst.st_mode)) {
       BT_TRY(RemoveTree(child));
+    } else if (exists && ::unlinkat(to, name.c_str(), 0) != 0) {
+      return ErrnoError("replace", child, errno);
     }
     if (::renameat(from, name.c_str(), to, name.c_str()) != 0) {
       return ErrnoError("move into place", child, errno);
