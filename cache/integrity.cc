@@ -118,6 +118,7 @@ Result<IntegrityReport> CheckIntegrity(CacheRoot& root, RepairMode mode) {
     return {};
   }));
   if (repair) {
+    BT_TRY(root.db().Sync());  // the records' repair is durable before directories go
     for (const std::string& id : remove_dirs) BT_TRY(root.snapshots().Remove(id));
   }
   return report;

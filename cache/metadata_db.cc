@@ -172,7 +172,7 @@ Result<MetadataDb> MetadataDb::Open(const std::string& root, const MetadataDbOpt
   if (rc != 0) return LmdbError(rc, "configure", state->dir);
   // MDB_NOTLS: a read transaction is tied to its object, not to the thread that began it, so
   // a ReadTxn may move between threads and a thread may hold several.
-  rc = mdb_env_open(state->env, state->dir.c_str(), MDB_NOTLS, 0600);
+  rc = mdb_env_open(state->env, state->dir.c_str(), MDB_NOTLS | MDB_NOMETASYNC, 0600);
   if (rc != 0) return LmdbError(rc, "open metadata DB", state->dir);
   // Reader slots of processes that died inside a read transaction pin old pages; free them.
   int dead = 0;
@@ -180,6 +180,12 @@ Result<MetadataDb> MetadataDb::Open(const std::string& root, const MetadataDbOpt
   if (rc != 0) return LmdbError(rc, "check readers of", state->dir);
   BT_TRY(InitSchema(*state));
   return MetadataDb(std::move(state));
+}
+
+Result<void> MetadataDb::Sync() {
+  const int rc = mdb_env_sync(state_->env, 1);
+  if (rc != 0) return internal::LmdbError(rc, "sync", state_->dir);
+  return {};
 }
 
 const std::string& MetadataDb::root() const { return state_->root; }

@@ -20,8 +20,11 @@
 //   snapshot a cache record names has a committed snapshot record; a snapshot's refcount is
 //   the number of cache records naming it; a snapshot's parent has a committed record.
 //
-// Crashes. Every commit is synced (no MDB_NOSYNC, unlike BuildKit's bbolt with NoSync that
-// corrupted after crashes, moby/buildkit#4909), and LMDB's copy-on-write pages mean a process
+// Crashes. Every commit flushes its data pages (no MDB_NOSYNC, unlike BuildKit's bbolt with
+// NoSync that corrupted after crashes, moby/buildkit#4909); the meta page that points at them
+// is flushed by the next commit (MDB_NOMETASYNC, one flush per commit instead of two), so a
+// power loss may undo the last commit but never corrupt the DB — a cache may redo work, it
+// never trusts a half-written result. LMDB's copy-on-write pages mean a process
 // killed at any point, even with kill -9 inside a write transaction, leaves the last committed
 // state; its writer lock is recovered through LMDB's robust mutexes, and stale reader slots
 // are cleared by Open (mdb_reader_check). A damaged data file is kDataLoss from Open; setting
@@ -75,6 +78,11 @@ class MetadataDb {
   // everything from what it reads in the transaction. Any other error from `fn` or the commit
   // aborts and is returned.
   Result<void> Update(const std::function<Result<void>(WriteTxn&)>& fn);
+
+  // Makes every commit so far durable, the last one's meta page included. Call it before
+  // acting on a commit outside the DB in a way a power loss must not undo (prune deletes
+  // snapshot directories and blobs only once their records' deletion is durable).
+  Result<void> Sync();
 
   const std::string& root() const;
   // The current map size in bytes (grows; see above).

@@ -108,6 +108,9 @@ Result<PruneReport> Prune(CacheRoot& root, const PruneOptions& options) {
     }
     return DropStatCaches(txn, options, &report);
   }));
+  // Commits flush their meta page lazily (MetadataDb): the deletions must be durable before
+  // the directories and blobs they free go.
+  BT_TRY(root.db().Sync());
   BT_TRY(root.db().Update([&](WriteTxn& txn) -> Result<void> {
     BT_ASSIGN_OR_RETURN(const HeldByLeases leased, HeldByLiveLeases(txn, root.path()));
     return SweepBlobs(root, txn, leased.blobs, &report);

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -91,6 +93,13 @@ Result<std::vector<OutputSpec>> CheckOutputs(const BuildCommandFlags& flags) {
   return outputs;
 }
 
+// What the probe found on this root under this kernel, so later builds skip the probe (a
+// fork and a test mount): "<kernel release> <works 0|1>".
+std::string KernelRelease() {
+  struct utsname u;
+  return ::uname(&u) == 0 ? std::string(u.release) : std::string();
+}
+
 // overlayfs where it works (needs a private mount namespace, entered here while the process
 // still has one thread), copies otherwise.
 Result<cache::SnapshotterKind> ChooseSnapshotter(const BuildCommandFlags& flags,
@@ -102,8 +111,17 @@ Result<cache::SnapshotterKind> ChooseSnapshotter(const BuildCommandFlags& flags,
     return cache::SnapshotterKind::kCopy;
   }
   ::mkdir(root_path.c_str(), 0700);
+  const std::string marker = root_path + "/overlayfs-probe";
+  const std::string release = KernelRelease();
+  if (Result<std::string> known = ReadSourceFile(marker); known && *known == release + " 1\n") {
+    return cache::SnapshotterKind::kOverlay;
+  }
   Result<cache::OverlayfsProbe> probe = cache::ProbeOverlayfs(root_path);
-  if (probe && probe->works) return cache::SnapshotterKind::kOverlay;
+  const bool works = probe && probe->works;
+  if (Result<AtomicFile> file = AtomicFile::Create(marker, 0600); file) {
+    if (file->Write(release + (works ? " 1\n" : " 0\n"))) (void)file->Commit();
+  }
+  if (works) return cache::SnapshotterKind::kOverlay;
   if (flags.snapshotter == "overlayfs") {
     return MakeError(ErrorCode::kFailedPrecondition,
                      "--snapshotter=overlayfs: overlayfs does not work here: " +
