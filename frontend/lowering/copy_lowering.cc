@@ -2,6 +2,7 @@
 // (dockerfile2llb/convert_copy.go): local paths from the build context or another stage, git
 // repositories and URLs (ADD only), heredoc files, --chown/--chmod, --parents, --exclude, and
 // --link as a MergeOp of the stage and a copy made on scratch.
+#include <optional>
 #include <string>
 
 #include "frontend/lowering/chown_spec.h"
@@ -14,6 +15,30 @@ namespace {
 
 Error Invalid(std::string message) {
   return MakeError(ErrorCode::kInvalidArgument, std::move(message));
+}
+
+// Go's url.unescape for a path: %XX becomes its byte; a '%' not followed by two hex digits
+// makes url.Parse fail (nullopt).
+std::optional<std::string> PercentDecode(std::string_view s) {
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out.push_back(s[i]);
+      continue;
+    }
+    if (i + 2 >= s.size()) return std::nullopt;
+    const int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return out;
 }
 
 bool IsHttpUrl(std::string_view s) {
@@ -208,12 +233,14 @@ Result<void> StageDispatcher::LowerCopy(std::size_t index, StageState& s, const 
       if (!r.checksum.empty()) {
         BT_ASSIGN_OR_RETURN(http.checksum, oci::Digest::Parse(r.checksum));
       }
-      // url.Parse + path.Base of the URL's path, "__unnamed__" when it has no file name.
+      // url.Parse + path.Base of the URL's (decoded) path; "__unnamed__" when it has no file
+      // name or the URL does not parse (a bad %-escape).
       std::string path = raw_src.substr(raw_src.find("://") + 3);
       const std::size_t slash = path.find('/');
       path = slash == std::string::npos ? "" : path.substr(slash);
       path = path.substr(0, path.find_first_of("?#"));
-      const std::string base = path.empty() ? "" : CleanPath(path);
+      const std::optional<std::string> decoded = PercentDecode(path);
+      const std::string base = !decoded || decoded->empty() ? "" : CleanPath(*decoded);
       const std::string name = base.substr(base.rfind('/') + 1);
       http.filename = name.empty() || name == "." ? "__unnamed__" : name;
       ir::Op src_op;

@@ -308,3 +308,32 @@ TEST_CASE("step names carry BuildKit's stage and step numbers", "[frontend][lowe
 
 }  // namespace
 }  // namespace bt::frontend
+
+namespace bt::frontend {
+namespace {
+
+// convert_copy.go: url.Parse(src), then path.Base(u.Path) unless "." or "/", else
+// "__unnamed__" (also when the URL does not parse).
+TEST_CASE("ADD of a URL names the file as BuildKit does", "[frontend][lowering]") {
+  Fixture f;
+  const auto filename = [&](const std::string& url) {
+    const LoweredBuild b = f.MustLower("FROM scratch\nADD " + url + " /d/\n");
+    for (ir::VertexId v = 0; v < b.definition.graph.size(); ++v) {
+      const auto* src = std::get_if<ir::SourceOp>(&b.definition.graph.op(v).body);
+      if (src == nullptr) continue;
+      if (const auto* http = std::get_if<ir::HttpSource>(&src->source)) return http->filename;
+    }
+    FAIL("no HTTP source");
+    return std::string();
+  };
+  CHECK(filename("http://h/a%20b.txt") == "a b.txt");
+  CHECK(filename("http://h/dir/f.tar.gz?x=1#frag") == "f.tar.gz");
+  CHECK(filename("http://h/dir/") == "dir");
+  CHECK(filename("http://h/") == "__unnamed__");
+  CHECK(filename("http://h") == "__unnamed__");
+  CHECK(filename("http://h/bad%zz") == "__unnamed__");
+  CHECK(filename("http://h/x%2Fy") == "y");  // the decoded path has a '/'
+}
+
+}  // namespace
+}  // namespace bt::frontend
