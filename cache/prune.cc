@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "cache/build_scratch.h"
 #include "cache/lease.h"
 
 namespace bt::cache {
@@ -120,6 +121,7 @@ Result<PruneReport> Prune(CacheRoot& root, const PruneOptions& options) {
     ++report.snapshots_removed;
   }
   BT_ASSIGN_OR_RETURN(report.abandoned_ingests_removed, root.content().RemoveAbandonedIngests());
+  BT_ASSIGN_OR_RETURN(report.scratch_dirs_removed, RemoveAbandonedScratchDirs(root));
   return report;
 }
 

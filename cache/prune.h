@@ -34,6 +34,7 @@ struct PruneReport {
   std::size_t stat_caches_removed = 0;  // build contexts whose stat cache was dropped
   std::size_t stale_leases_reaped = 0;
   std::size_t abandoned_ingests_removed = 0;  // partial blobs whose writer is gone
+  std::size_t scratch_dirs_removed = 0;       // tmp/ dirs of builds that were killed
 };
 
 Result<PruneReport> Prune(CacheRoot& root, const PruneOptions& options);

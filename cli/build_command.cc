@@ -14,6 +14,8 @@
 #include <set>
 
 #include "base/atomic_file.h"
+#include "base/temp_dir.h"
+#include "cache/build_scratch.h"
 #include "cache/lease.h"
 #include "cli/cache_root_path.h"
 #include "cli/error_report.h"
@@ -131,7 +133,7 @@ Result<cache::SnapshotterKind> ChooseSnapshotter(const BuildCommandFlags& flags,
 }
 
 // One export, shown as a step of its own as BuildKit shows "exporting to client directory".
-Result<void> Export(const OutputSpec& spec, cache::CacheRoot& root,
+Result<void> Export(const OutputSpec& spec, cache::CacheRoot& root, const std::string& scratch,
                     const std::optional<std::string>& snapshot, solver::ProgressSink& progress) {
   solver::VertexEvent event;
   event.vertex = oci::Digest::Of("export " + spec.type + " " + spec.destination);
@@ -143,13 +145,13 @@ Result<void> Export(const OutputSpec& spec, cache::CacheRoot& root,
   if (spec.type == "local") {
     done = exporter::ExportToDirectory(root.snapshots(), snapshot, spec.destination);
   } else if (spec.destination == "-") {
-    done = exporter::ExportToTar(root.snapshots(), snapshot, STDOUT_FILENO, root.tmp_dir());
+    done = exporter::ExportToTar(root.snapshots(), snapshot, STDOUT_FILENO, scratch);
   } else {
     // Written beside the destination and renamed over it: a destination that is a symlink is
     // replaced, never written through (SECURITY.md case 28), and a failed export leaves the
     // old file.
     Result<AtomicFile> file = AtomicFile::Create(spec.destination, 0644);
-    done = file ? exporter::ExportToTar(root.snapshots(), snapshot, file->fd(), root.tmp_dir())
+    done = file ? exporter::ExportToTar(root.snapshots(), snapshot, file->fd(), scratch)
                 : Result<void>(file.error());
     if (done) done = file->Commit();
   }
@@ -199,6 +201,13 @@ int RunBuild(const BuildCommandFlags& flags) {
   if (!lease) return Report(lease.error());
   Result<std::unique_ptr<oci::HttpClient>> http = oci::HttpClient::Create();
   if (!http) return Report(http.error());
+  Result<std::string> scratch = cache::MakeBuildScratchDir(*root, *lease);
+  if (!scratch) return Report(scratch.error());
+  // Removed however the build ends; a killed build's is reclaimed by prune.
+  struct ScratchRemover {
+    std::string dir;
+    ~ScratchRemover() { (void)RemoveTree(dir); }
+  } scratch_remover{*scratch};
 
   ProgressOptions progress_options;
   progress_options.mode = *mode;
@@ -216,7 +225,9 @@ int RunBuild(const BuildCommandFlags& flags) {
   solve.local_contexts["context"] = context_dir;
   solve.progress = ui->get();
   solve.interrupt = &g_interrupted;
-  solver::BuildStepRunner runner(*root, **http);
+  solver::BuildStepRunnerOptions runner_options;
+  runner_options.scratch_dir = *scratch;
+  solver::BuildStepRunner runner(*root, **http, runner_options);
   Result<solver::SolveResult> result =
       solver::Solve(lowered->definition, *root, *lease, runner, solve);
 
@@ -225,7 +236,7 @@ int RunBuild(const BuildCommandFlags& flags) {
     std::optional<std::string> snapshot;
     if (const auto* s = std::get_if<solver::SnapshotTree>(&result->target)) snapshot = s->id;
     for (const OutputSpec& spec : *outputs) {
-      exported = Export(spec, *root, snapshot, **ui);
+      exported = Export(spec, *root, *scratch, snapshot, **ui);
       if (!exported) break;
     }
   }

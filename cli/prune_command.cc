@@ -51,11 +51,13 @@ int RunPrune(const PruneFlags& flags) {
   }
   std::printf(
       "Total:\t%llu bytes freed, %zu records, %zu snapshots, %zu unreferenced blobs (%llu "
-      "bytes), %zu stale leases, %zu partial downloads, %zu context stat caches\n",
+      "bytes), %zu stale leases, %zu partial downloads, %zu context stat caches, %zu scratch "
+      "dirs of killed builds\n",
       static_cast<unsigned long long>(report->freed_bytes + report->blob_bytes_freed),
       report->removed.size(), report->snapshots_removed, report->blobs_removed,
       static_cast<unsigned long long>(report->blob_bytes_freed), report->stale_leases_reaped,
-      report->abandoned_ingests_removed, report->stat_caches_removed);
+      report->abandoned_ingests_removed, report->stat_caches_removed,
+      report->scratch_dirs_removed);
   return 0;
 }
 

@@ -79,11 +79,12 @@ struct TreeView {
   std::string path;
   executor::SourceOwners owners = executor::SourceOwners::kAsStored;
   const cache::PathPatterns* excludes = nullptr;
+  // Declared before `mount` so that it is destroyed after it: the mount point lives inside.
+  std::optional<TempDir> owned;  // an empty tree, a mount point's parent, a flattened chain
   executor::MountedTree mount;   // a read-only overlay of a deep chain
-  std::optional<TempDir> owned;  // an empty tree, or a flattened chain (copy snapshotter)
 };
 
-Result<TreeView> OpenView(cache::CacheRoot& root, const Tree& tree) {
+Result<TreeView> OpenView(cache::CacheRoot& root, const std::string& scratch, const Tree& tree) {
   TreeView view;
   if (const auto* local = std::get_if<LocalTree>(&tree)) {
     view.path = local->dir;
@@ -94,7 +95,7 @@ Result<TreeView> OpenView(cache::CacheRoot& root, const Tree& tree) {
     return view;
   }
   if (std::holds_alternative<EmptyTree>(tree)) {
-    BT_ASSIGN_OR_RETURN(TempDir empty, TempDir::Create(root.tmp_dir(), "empty-"));
+    BT_ASSIGN_OR_RETURN(TempDir empty, TempDir::Create(scratch, "empty-"));
     view.path = empty.path();
     view.owned = std::move(empty);
     return view;
@@ -109,13 +110,13 @@ Result<TreeView> OpenView(cache::CacheRoot& root, const Tree& tree) {
   }
   if (store.kind() == cache::SnapshotterKind::kOverlay) {
     BT_ASSIGN_OR_RETURN(cache::OverlaySpec spec, store.MountSpec(id));
-    BT_ASSIGN_OR_RETURN(TempDir parent, TempDir::Create(root.tmp_dir(), "view-"));
+    BT_ASSIGN_OR_RETURN(TempDir parent, TempDir::Create(scratch, "view-"));
     BT_ASSIGN_OR_RETURN(view.mount, executor::MountOverlay(spec, parent.path() + "/root"));
     view.path = view.mount.path();
     view.owned = std::move(parent);
     return view;
   }
-  BT_ASSIGN_OR_RETURN(TempDir flat, TempDir::Create(root.tmp_dir(), "flat-"));
+  BT_ASSIGN_OR_RETURN(TempDir flat, TempDir::Create(scratch, "flat-"));
   std::vector<std::string> diffs;
   for (const std::string& layer : chain) diffs.push_back(store.DiffPath(layer));
   BT_TRY(cache::FlattenChain(diffs, flat.path()));
@@ -172,22 +173,22 @@ Result<std::vector<StepOutput>> BuildStepRunner::RunFileOp(const StepContext& ct
   std::vector<TreeView> views;
   views.reserve(inputs.size());
   for (const Tree& input : inputs) {
-    BT_ASSIGN_OR_RETURN(TreeView view, OpenView(root_, input));
+    BT_ASSIGN_OR_RETURN(TreeView view, OpenView(root_, options_.scratch_dir, input));
     views.push_back(std::move(view));
   }
 
   BT_ASSIGN_OR_RETURN(ActiveSnapshot active, ActiveSnapshot::Prepare(ctx, parent));
   cache::SnapshotStore& store = root_.snapshots();
   executor::FileActionTrees trees;
+  std::optional<TempDir> mount_parent;  // destroyed after the mount inside it
   executor::MountedTree rootfs_mount;
-  std::optional<TempDir> mount_parent;
   if (store.kind() == cache::SnapshotterKind::kCopy) {
     trees.dest = store.RootfsPath(active.id());
   } else if (!parent) {
     trees.dest = store.DiffPath(active.id());  // nothing below: the upper is the tree
   } else {
     BT_ASSIGN_OR_RETURN(cache::OverlaySpec spec, store.MountSpec(active.id()));
-    BT_ASSIGN_OR_RETURN(TempDir dir, TempDir::Create(root_.tmp_dir(), "rootfs-"));
+    BT_ASSIGN_OR_RETURN(TempDir dir, TempDir::Create(options_.scratch_dir, "rootfs-"));
     BT_ASSIGN_OR_RETURN(rootfs_mount, executor::MountOverlay(spec, dir.path() + "/root"));
     trees.dest = rootfs_mount.path();
     mount_parent = std::move(dir);

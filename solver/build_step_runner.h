@@ -10,6 +10,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -22,12 +24,17 @@ namespace bt::solver {
 
 struct BuildStepRunnerOptions {
   executor::FileActionOptions file_actions;
+  // Where the steps make their mount points and flattened trees; empty: <root>/tmp. A build
+  // passes its own directory (cache::BuildScratchDir) so prune can reclaim it after a crash.
+  std::string scratch_dir;
 };
 
 class BuildStepRunner final : public StepRunner {
  public:
   BuildStepRunner(cache::CacheRoot& root, oci::HttpClient& http, BuildStepRunnerOptions options = {})
-      : root_(root), http_(http), options_(options) {}
+      : root_(root), http_(http), options_(std::move(options)) {
+    if (options_.scratch_dir.empty()) options_.scratch_dir = root_.tmp_dir();
+  }
 
   Result<std::vector<StepOutput>> Run(const StepContext& ctx, const ir::Op& op,
                                       const std::vector<Tree>& inputs) override;

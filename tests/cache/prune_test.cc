@@ -2,12 +2,14 @@
 // keep-storage and until, and removes snapshots nothing needs any more (directories too).
 #include "cache/prune.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 
 #include "base/temp_dir.h"
+#include "cache/build_scratch.h"
 #include "cache/lease.h"
 #include "cache/stat_cache.h"
 
@@ -232,6 +234,34 @@ TEST_CASE("prune drops the stat caches of contexts that are gone, or all without
   REQUIRE(report.has_value());
   CHECK(report->stat_caches_removed == 1);
   CHECK(f.root.db().BeginRead()->ListStatCacheContexts()->empty());
+}
+
+}  // namespace
+}  // namespace bt::cache
+
+namespace bt::cache {
+namespace {
+
+TEST_CASE("prune reclaims the scratch directories of builds that are gone", "[cache][prune]") {
+  Fixture f;
+  Result<Lease> live = Lease::Acquire(f.root.db());
+  Result<Lease> dead = Lease::Acquire(f.root.db());
+  REQUIRE(live.has_value());
+  REQUIRE(dead.has_value());
+  const std::string live_dir = *MakeBuildScratchDir(f.root, *live);
+  const std::string dead_dir = *MakeBuildScratchDir(f.root, *dead);
+  REQUIRE(::mkdir((dead_dir + "/rootfs-x").c_str(), 0700) == 0);
+  REQUIRE(::mkdir((f.root.tmp_dir() + "/build-not-a-lease").c_str(), 0700) == 0);
+  REQUIRE(dead->Release().has_value());  // as if the build had been killed
+
+  const Result<PruneReport> report =
+      Prune(f.root, {.keep_bytes = std::nullopt, .unused_for = std::chrono::hours(1)});
+  REQUIRE(report.has_value());
+  CHECK(report->scratch_dirs_removed == 1);
+  struct stat st;
+  CHECK(::stat(live_dir.c_str(), &st) == 0);
+  CHECK(::stat(dead_dir.c_str(), &st) != 0);
+  CHECK(::stat((f.root.tmp_dir() + "/build-not-a-lease").c_str(), &st) == 0);  // not ours
 }
 
 }  // namespace
