@@ -2,7 +2,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "base/unique_fd.h"
+#include "cache/snapshot/chain_flatten.h"
 
 namespace bt::exporter {
 namespace {
@@ -31,39 +31,11 @@ struct ArchiveFree {
 struct EntryFree {
   void operator()(archive_entry* e) const { archive_entry_free(e); }
 };
-struct DirClose {
-  void operator()(DIR* d) const { ::closedir(d); }
-};
 
 Error ArchiveError(archive* a, std::string_view what) {
   const char* message = archive_error_string(a);
   return MakeError(ErrorCode::kIo, "write tar entry " + std::string(what) + ": " +
                                        (message != nullptr ? message : "unknown error"));
-}
-
-// The entry names of the directory open at `fd`, sorted bytewise.
-Result<std::vector<std::string>> SortedNames(int fd, const std::string& rel) {
-  const int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (dup < 0) return ErrnoError("dup", rel, errno);
-  std::unique_ptr<DIR, DirClose> dir(::fdopendir(dup));
-  if (!dir) {
-    const int err = errno;
-    ::close(dup);
-    return ErrnoError("opendir", rel, err);
-  }
-  std::vector<std::string> names;
-  for (;;) {
-    errno = 0;
-    const dirent* e = ::readdir(dir.get());
-    if (e == nullptr) {
-      if (errno != 0) return ErrnoError("readdir", rel, errno);
-      break;
-    }
-    const std::string_view name = e->d_name;
-    if (name != "." && name != "..") names.emplace_back(name);
-  }
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 // The extended attributes of `path` (not following a final symlink), name -> value, sorted.
@@ -103,7 +75,7 @@ class TarWalk {
       : a_(a), root_(std::move(root)), options_(options) {}
 
   Result<void> Dir(int fd, const std::string& rel) {
-    BT_ASSIGN_OR_RETURN(const std::vector<std::string> names, SortedNames(fd, rel));
+    BT_ASSIGN_OR_RETURN(const std::vector<std::string> names, cache::ListDirNames(fd, rel));
     for (const std::string& name : names) {
       const std::string child = rel.empty() ? name : rel + "/" + name;
       struct stat st;

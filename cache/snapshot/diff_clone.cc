@@ -1,47 +1,19 @@
 #include "cache/snapshot/diff_clone.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/unique_fd.h"
+#include "cache/snapshot/chain_flatten.h"
 
 namespace bt::cache {
 namespace {
-
-struct DirClose {
-  void operator()(DIR* d) const { ::closedir(d); }
-};
-
-Result<std::vector<std::string>> Names(int fd, const std::string& rel) {
-  const int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (dup < 0) return ErrnoError("dup", rel, errno);
-  std::unique_ptr<DIR, DirClose> dir(::fdopendir(dup));
-  if (!dir) {
-    const int err = errno;
-    ::close(dup);
-    return ErrnoError("opendir", rel, err);
-  }
-  std::vector<std::string> names;
-  for (;;) {
-    errno = 0;
-    const dirent* e = ::readdir(dir.get());
-    if (e == nullptr) {
-      if (errno != 0) return ErrnoError("readdir", rel, errno);
-      break;
-    }
-    const std::string_view name = e->d_name;
-    if (name != "." && name != "..") names.emplace_back(name);
-  }
-  return names;
-}
 
 // Copies the extended attributes of directory `from` onto directory `to` (both open fds).
 Result<void> CopyXattrs(int from, int to, const std::string& rel) {
@@ -81,7 +53,7 @@ Result<void> CopyDirMetadata(int from, int to, const std::string& rel) {
 }
 
 Result<void> CloneDir(int from, int to, const std::string& rel) {
-  BT_ASSIGN_OR_RETURN(const std::vector<std::string> names, Names(from, rel));
+  BT_ASSIGN_OR_RETURN(const std::vector<std::string> names, ListDirNames(from, rel));
   for (const std::string& name : names) {
     const std::string child = rel.empty() ? name : rel + "/" + name;
     struct stat st;
