@@ -169,12 +169,20 @@ Result<std::vector<StepOutput>> BuildStepRunner::RunFileOp(const StepContext& ct
       return MakeError(ErrorCode::kInternal, "a file operation cannot change a local context");
     }
   }
-  // Views of the sources first: a failure here leaves no active snapshot behind.
-  std::vector<TreeView> views;
-  views.reserve(inputs.size());
-  for (const Tree& input : inputs) {
-    BT_ASSIGN_OR_RETURN(TreeView view, OpenView(root_, options_.scratch_dir, input));
-    views.push_back(std::move(view));
+  // Views of the inputs the copies read, first: a failure here leaves no active snapshot
+  // behind. The base is read through the rootfs, so it needs no view of its own.
+  std::vector<bool> read(inputs.size(), false);
+  for (const ir::FileAction& action : op.actions) {
+    if (const auto* copy = std::get_if<ir::CopyAction>(&action)) {
+      if (copy->source >= 0 && static_cast<std::size_t>(copy->source) < inputs.size()) {
+        read[static_cast<std::size_t>(copy->source)] = true;
+      }
+    }
+  }
+  std::vector<TreeView> views(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!read[i]) continue;
+    BT_ASSIGN_OR_RETURN(views[i], OpenView(root_, options_.scratch_dir, inputs[i]));
   }
 
   BT_ASSIGN_OR_RETURN(ActiveSnapshot active, ActiveSnapshot::Prepare(ctx, parent));
