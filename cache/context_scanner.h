@@ -8,8 +8,9 @@
 // and are never read. Every file is opened relative
 // to its directory's fd with O_NOFOLLOW, so symlinks are hashed as links and never
 // followed, and nothing outside the context is read. A StatCache, when given, spares the
-// reads of files whose stat identity is unchanged. A ContextScanner is used by one thread
-// at a time; a ContextTree is immutable and may be shared.
+// reads of files whose stat identity is unchanged. A scan runs on several threads (oneTBB),
+// yet the tree, its node order and every checksum depend only on what is on disk. A
+// ContextScanner is used by one thread at a time; a ContextTree is immutable and may be shared.
 #pragma once
 
 #include <cstdint>
@@ -75,9 +76,9 @@ class ContextTree {
   std::vector<ContextNode> nodes_;  // nodes_[0] is the root
 };
 
-// What a scan did; the warm-scan tests and the benchmark read it.
+// What a scan did, summed over its threads; the warm-scan tests and the benchmark read it.
 struct ScanStats {
-  uint64_t entries_stated = 0;  // fstatat calls
+  uint64_t entries_stated = 0;  // entries stated (fstatat, or fstat of a file opened first)
   uint64_t files_opened = 0;    // regular files opened to hash their content
   uint64_t bytes_read = 0;      // content bytes hashed
   uint64_t cache_hits = 0;      // regular files whose checksum came from the StatCache
@@ -87,6 +88,9 @@ struct ContextScanOptions {
   const PathPatterns* excludes = nullptr;     // not owned; nullptr excludes nothing
   const IncludePatterns* includes = nullptr;  // not owned; nullptr includes everything
   StatCache* stat_cache = nullptr;         // not owned; nullptr reads every file
+  // At most this many threads scan; 0 uses the oneTBB arena the caller runs in (outside
+  // one, a thread per core). 1 scans on the calling thread alone.
+  int threads = 0;
 };
 
 class ContextScanner {
@@ -96,14 +100,13 @@ class ContextScanner {
   ContextScanner& operator=(const ContextScanner&) = delete;
 
   // Scans the directory `context_dir`. kIo (with the relative path) when an entry cannot
-  // be read; an entry deleted during the scan is left out. The stat cache is updated in
-  // memory; saving it is the caller's choice.
+  // be read, naming the first such entry in tree order; an entry deleted during the scan is
+  // left out. The stat cache is updated in memory; saving it is the caller's choice.
   Result<ContextTree> Scan(std::string_view context_dir);
 
   const ScanStats& stats() const { return stats_; }
 
  private:
-  class Walk;
   ContextScanOptions options_;
   ScanStats stats_;
 };

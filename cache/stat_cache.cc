@@ -3,7 +3,10 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstddef>
+#include <iterator>
 #include <utility>
 #include <vector>
 
@@ -34,8 +37,23 @@ ContextKey StatCache::KeyFor(std::string_view canonical_dir) {
 }
 
 StatCache::StatCache(MetadataDb* db, std::string dir, StatCacheOptions options)
-    : db_(db), dir_(std::move(dir)), key_(KeyFor(dir_)), options_(options) {
+    : db_(db),
+      dir_(std::move(dir)),
+      key_(KeyFor(dir_)),
+      options_(options),
+      fresh_(std::make_unique<ConcurrentEntryMap>()) {
   Restamp();
+  Reset({});
+}
+
+void StatCache::Reset(std::vector<StatCacheEntry> entries) {
+  entries_ = std::move(entries);
+  std::vector<std::string_view> paths;
+  paths.reserve(entries_.size());
+  for (const StatCacheEntry& e : entries_) paths.push_back(e.path);
+  index_ = PathTable(std::move(paths));
+  live_ = std::make_unique<std::atomic<bool>[]>(entries_.size());
+  fresh_->Clear();
 }
 
 void StatCache::Restamp() {
@@ -69,57 +87,93 @@ Result<StatCache> StatCache::Load(MetadataDb& db, std::string_view context_dir,
     return cache;
   }
   if (*head) cache.head_last_used_ = (*head)->last_used;
-  cache.entries_.reserve(entries->size());
-  for (StatCacheEntry& e : *entries) {
-    cache.entries_.emplace(std::move(e.path), Entry{e.identity, e.checksum});
-  }
+  cache.Reset(std::move(*entries));
   return cache;
 }
 
+size_t StatCache::size() const {
+  size_t n = entries_.size();
+  for (const StatCacheEntry& e : fresh_->SortedEntries()) {
+    if (!index_.Find(e.path)) ++n;
+  }
+  return n;
+}
+
 std::optional<Checksum128> StatCache::Lookup(std::string_view rel_path, const StatIdentity& id) {
-  auto it = entries_.find(std::string(rel_path));
-  if (it == entries_.end() || !(it->second.id == id)) return std::nullopt;
-  it->second.live = true;
-  return it->second.checksum;
+  if (const std::optional<uint32_t> i = index_.Find(rel_path); i && entries_[*i].identity == id) {
+    live_[*i].store(true, std::memory_order_relaxed);
+    return entries_[*i].checksum;
+  }
+  if (!fresh_->used()) return std::nullopt;
+  const std::optional<ConcurrentEntryMap::Value> fresh = fresh_->Find(rel_path);
+  if (!fresh || !(fresh->id == id)) return std::nullopt;
+  return fresh->checksum;
 }
 
 void StatCache::Insert(std::string rel_path, const StatIdentity& id, Checksum128 checksum) {
   if (rel_path.empty()) return;
   if (id.mtime_ns >= trusted_before_ns_ || id.ctime_ns >= trusted_before_ns_) {
     // Whatever was stored for this path is outdated too: not live, so Save() deletes it.
-    if (auto it = entries_.find(rel_path); it != entries_.end()) it->second.live = false;
+    if (const std::optional<uint32_t> i = index_.Find(rel_path)) {
+      live_[*i].store(false, std::memory_order_relaxed);
+    }
+    if (fresh_->used()) fresh_->Erase(rel_path);
     return;
   }
-  entries_.insert_or_assign(std::move(rel_path), Entry{id, checksum, true, true});
+  fresh_->Put(std::move(rel_path), {id, checksum});
 }
 
 Result<void> StatCache::Save() {
-  std::vector<std::string> gone;
-  bool changed = start_over_;
-  for (const auto& [path, e] : entries_) {
-    if (!e.live) gone.push_back(path);
-    changed |= e.dirty || !e.live;
+  // The entries inserted since Load() or the last Save(), in path order: LMDB writes keys
+  // in order with fewer page splits.
+  std::vector<StatCacheEntry> fresh = fresh_->SortedEntries();
+  // Loaded entries that are not kept as they are: replaced by a fresh one, or gone (neither
+  // looked up nor replaced since Load() or the last Save()).
+  auto by_path = [](const StatCacheEntry& a, const StatCacheEntry& b) { return a.path < b.path; };
+  std::vector<bool> dropped(entries_.size());
+  std::vector<const std::string*> gone;
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    if (std::binary_search(fresh.begin(), fresh.end(), entries_[i], by_path)) {
+      dropped[i] = true;
+    } else if (!live_[i].load(std::memory_order_relaxed)) {
+      dropped[i] = true;
+      gone.push_back(&entries_[i].path);
+    }
   }
+  const bool changed = start_over_ || !fresh.empty() || !gone.empty();
   const Timestamp now = std::chrono::system_clock::now();
   const bool head_stale = !head_last_used_ || now - *head_last_used_ > kLastUsedResolution;
   if (changed || head_stale) {
     BT_TRY(db_->Update([&](WriteTxn& txn) -> Result<void> {
       if (start_over_) {
         BT_TRY(txn.DeleteStatCache(key_));
+        for (size_t i = 0; i < entries_.size(); ++i) {
+          if (!dropped[i]) BT_TRY(txn.PutStatCacheEntry(key_, entries_[i]));
+        }
       } else {
-        for (const std::string& path : gone) BT_TRY(txn.DeleteStatCacheEntry(key_, path));
+        for (const std::string* path : gone) BT_TRY(txn.DeleteStatCacheEntry(key_, *path));
       }
-      for (const auto& [path, e] : entries_) {
-        if (!e.live || !(e.dirty || start_over_)) continue;
-        BT_TRY(txn.PutStatCacheEntry(key_, StatCacheEntry{path, e.id, e.checksum}));
-      }
+      for (const StatCacheEntry& e : fresh) BT_TRY(txn.PutStatCacheEntry(key_, e));
       return txn.PutStatCacheContext(StatCacheContext{key_, dir_, now});
     }));
     head_last_used_ = now;
     start_over_ = false;
   }
-  for (const std::string& path : gone) entries_.erase(path);
-  for (auto& [path, e] : entries_) e.live = e.dirty = false;
+  if (fresh.empty() && gone.empty()) {
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      live_[i].store(false, std::memory_order_relaxed);
+    }
+  } else {
+    std::vector<StatCacheEntry> kept;
+    kept.reserve(entries_.size() - gone.size() + fresh.size());
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      if (!dropped[i]) kept.push_back(std::move(entries_[i]));
+    }
+    const auto middle = static_cast<std::ptrdiff_t>(kept.size());
+    std::move(fresh.begin(), fresh.end(), std::back_inserter(kept));
+    std::inplace_merge(kept.begin(), kept.begin() + middle, kept.end(), by_path);
+    Reset(std::move(kept));
+  }
   Restamp();
   return {};
 }

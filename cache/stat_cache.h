@@ -4,8 +4,9 @@
 // for `git status`). The entries live in the metadata DB (the "stat_cache" sub-database of
 // cache/metadata_db.h), keyed by the context directory's canonical path, so every buildtool
 // process on the root shares them and a crash leaves the last saved state. It is only a
-// cache: a damaged entry makes the context start over empty, never fails a build. Not
-// thread-safe: one scan uses it at a time.
+// cache: a damaged entry makes the context start over empty, never fails a build. Lookup()
+// and Insert() may be called from several threads at once (one scan's threads); everything
+// else, moves included, needs the StatCache to itself.
 //
 // The racy-timestamp rule (git's "racily clean" entries, Documentation/technical/racy-git.txt):
 // a file can be changed again within the same timestamp tick in which it was hashed, and its
@@ -18,16 +19,20 @@
 // inodes: 1 s; FAT: 2 s), where a later change can carry an earlier-looking stamp.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 #include "base/result.h"
+#include "cache/concurrent_entry_map.h"
 #include "cache/metadata_db.h"
 #include "cache/metadata_records.h"
+#include "cache/path_table.h"
 #include "cache/stat_identity.h"
 
 namespace bt::cache {
@@ -60,22 +65,22 @@ class StatCache {
   // costs no DB write. The calling thread must hold no transaction (MetadataDb::Update).
   Result<void> Save();
 
-  size_t size() const { return entries_.size(); }
+  // The number of paths with an entry.
+  size_t size() const;
+  // Whether no path has an entry, without counting (a scan asks before it starts). May say
+  // false when every checksum inserted since Load()/Save() was then dropped as racy.
+  bool empty() const { return entries_.empty() && !fresh_->used(); }
   // The canonical absolute path of the context directory.
   const std::string& dir() const { return dir_; }
   // The DB key of a context directory's stat cache: XXH3-128 of its canonical path.
   static ContextKey KeyFor(std::string_view canonical_dir);
 
  private:
-  struct Entry {
-    StatIdentity id;
-    Checksum128 checksum;
-    bool live = false;   // looked up or inserted since Load()/Save(): kept by Save()
-    bool dirty = false;  // inserted since Load()/Save(): written by Save()
-  };
   StatCache(MetadataDb* db, std::string dir, StatCacheOptions options);
   // Starts a new generation: the coarse clock now, minus the margin.
   void Restamp();
+  // Replaces the entries (and their index), none of them live.
+  void Reset(std::vector<StatCacheEntry> entries);
 
   MetadataDb* db_;
   std::string dir_;
@@ -84,7 +89,15 @@ class StatCache {
   std::int64_t trusted_before_ns_ = 0;  // entries stamped at or after this are racy
   std::optional<Timestamp> head_last_used_;  // of the stored head; nullopt when none
   bool start_over_ = false;  // the stored entries were damaged: delete them all at Save()
-  std::unordered_map<std::string, Entry> entries_;
+  // The entries as loaded or last saved, in path order, and an index of them: constant between
+  // Load() or Save() and the next Save(), so lookups read them without a lock.
+  std::vector<StatCacheEntry> entries_;
+  PathTable index_;
+  // live_[i]: entries_[i] was looked up since Load()/Save(), so Save() keeps it.
+  std::unique_ptr<std::atomic<bool>[]> live_;
+  // Checksums inserted since Load()/Save(): Save() writes them, replacing entries_ of the
+  // same path. Behind a pointer so that a StatCache can move.
+  std::unique_ptr<ConcurrentEntryMap> fresh_;
 };
 
 }  // namespace bt::cache

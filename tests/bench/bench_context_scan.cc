@@ -1,6 +1,7 @@
-// bench_context_scan [CONTEXT_DIR] [--runs N]: times ContextScanner on a build context
-// with a cold stat cache (every file read and hashed) and a warm one (a stat per file),
-// and prints the median of N runs (default 5). Without CONTEXT_DIR it generates the
+// bench_context_scan [CONTEXT_DIR] [--runs N] [--threads T]: times ContextScanner on a build
+// context with a cold stat cache (every file read and hashed) and a warm one (a stat per
+// file), and prints the median of N runs (default 5); T is ContextScanOptions::threads
+// (default 0: a thread per core). Without CONTEXT_DIR it generates the
 // ../shared/bench/workloads/big-context tree (prepare.sh's 10,000 files, ~50 MB, build/
 // excluded by .dockerignore) in a temporary directory. The OS page cache is warm in both
 // cases: "cold" is about the stat cache only. Not a test; never run by ctest.
@@ -84,10 +85,13 @@ int Fail(const bt::Error& e) {
 int main(int argc, char** argv) {
   std::string dir;
   int runs = 5;
+  int threads = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--runs" && i + 1 < argc) {
       runs = std::max(1, std::atoi(argv[++i]));
+    } else if (arg == "--threads" && i + 1 < argc) {
+      threads = std::max(0, std::atoi(argv[++i]));
     } else {
       dir = arg;
     }
@@ -116,7 +120,7 @@ int main(int argc, char** argv) {
 
   bt::Result<bt::cache::MetadataDb> db = bt::cache::MetadataDb::Open(state->path());
   if (!db) return Fail(db.error());
-  std::vector<double> cold, warm, save;
+  std::vector<double> cold, warm, save, warm_load, warm_scan, warm_save;
   bt::cache::ScanStats cold_stats, warm_stats;
   for (int r = 0; r < runs; ++r) {
     bt::Result<StatCache> dropped = StatCache::Load(*db, dir);
@@ -129,7 +133,7 @@ int main(int argc, char** argv) {
     }
     bt::Result<StatCache> cache = StatCache::Load(*db, dir, options);
     if (!cache) return Fail(cache.error());
-    ContextScanner scanner({.excludes = &*excludes, .stat_cache = &*cache});
+    ContextScanner scanner({.excludes = &*excludes, .stat_cache = &*cache, .threads = threads});
     const auto start = std::chrono::steady_clock::now();
     bt::Result<bt::cache::ContextTree> tree = scanner.Scan(dir);
     cold.push_back(MillisSince(start));
@@ -143,14 +147,19 @@ int main(int argc, char** argv) {
     const auto start = std::chrono::steady_clock::now();
     bt::Result<StatCache> cache = StatCache::Load(*db, dir, options);
     if (!cache) return Fail(cache.error());
-    ContextScanner scanner({.excludes = &*excludes, .stat_cache = &*cache});
+    const auto scan_start = std::chrono::steady_clock::now();
+    ContextScanner scanner({.excludes = &*excludes, .stat_cache = &*cache, .threads = threads});
     bt::Result<bt::cache::ContextTree> tree = scanner.Scan(dir);
+    const auto save_start = std::chrono::steady_clock::now();
     if (auto saved = cache->Save(); !saved) return Fail(saved.error());  // writes nothing
     warm.push_back(MillisSince(start));
+    warm_load.push_back(std::chrono::duration<double, std::milli>(scan_start - start).count());
+    warm_scan.push_back(std::chrono::duration<double, std::milli>(save_start - scan_start).count());
+    warm_save.push_back(MillisSince(save_start));
     if (!tree) return Fail(tree.error());
     warm_stats = scanner.stats();
   }
-  std::printf("context: %s (%d runs)\n", dir.c_str(), runs);
+  std::printf("context: %s (%d runs, threads %d)\n", dir.c_str(), runs, threads);
   std::printf("cold scan (empty stat cache): median %8.1f ms  files read %llu, %.1f MB\n",
               Median(cold), static_cast<unsigned long long>(cold_stats.files_opened),
               cold_stats.bytes_read / 1e6);
@@ -160,5 +169,7 @@ int main(int argc, char** argv) {
               Median(warm), static_cast<unsigned long long>(warm_stats.files_opened),
               static_cast<unsigned long long>(warm_stats.cache_hits),
               static_cast<unsigned long long>(warm_stats.entries_stated));
+  std::printf("  warm load / scan / save:    median %8.1f / %.1f / %.1f ms\n", Median(warm_load),
+              Median(warm_scan), Median(warm_save));
   return 0;
 }
