@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+
+#include "tests/support/memory_stream.h"
 #include <cstdio>
 #include <cstdlib>
 #include <set>
@@ -16,25 +18,7 @@
 namespace bt::cli {
 namespace {
 
-// A FILE* that writes into memory.
-class MemoryStream {
- public:
-  MemoryStream() : file_(open_memstream(&data_, &size_)) {}
-  ~MemoryStream() {
-    std::fclose(file_);
-    std::free(data_);
-  }
-  std::FILE* file() { return file_; }
-  std::string text() {
-    std::fflush(file_);
-    return std::string(data_, size_);
-  }
-
- private:
-  char* data_ = nullptr;
-  std::size_t size_ = 0;
-  std::FILE* file_;
-};
+using test::MemoryStream;
 
 TEST_CASE("chunks from one thread come out in order, from many threads whole", "[cli][async_writer]") {
   MemoryStream out;

@@ -3,6 +3,8 @@
 #include "cli/progress/make_progress_sink.h"
 
 #include <catch2/catch.hpp>
+
+#include "tests/support/memory_stream.h"
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -10,25 +12,7 @@
 namespace bt::cli {
 namespace {
 
-// A FILE* that writes into memory.
-class MemoryStream {
- public:
-  MemoryStream() : file_(open_memstream(&data_, &size_)) {}
-  ~MemoryStream() {
-    std::fclose(file_);
-    std::free(data_);
-  }
-  std::FILE* file() { return file_; }
-  std::string text() {
-    std::fflush(file_);
-    return std::string(data_, size_);
-  }
-
- private:
-  char* data_ = nullptr;
-  std::size_t size_ = 0;
-  std::FILE* file_;
-};
+using test::MemoryStream;
 
 // What the sink for `mode` writes for one cached step.
 std::string Render(ProgressMode mode) {

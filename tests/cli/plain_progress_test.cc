@@ -3,6 +3,8 @@
 #include "cli/progress/plain_progress.h"
 
 #include <catch2/catch.hpp>
+
+#include "tests/support/memory_stream.h"
 #include <cstdio>
 #include <cstdlib>
 #include <set>
@@ -19,25 +21,7 @@ using std::chrono::milliseconds;
 
 const solver::EventTime kT0{std::chrono::seconds(1714564803)};
 
-// A FILE* that writes into memory.
-class MemoryStream {
- public:
-  MemoryStream() : file_(open_memstream(&data_, &size_)) {}
-  ~MemoryStream() {
-    std::fclose(file_);
-    std::free(data_);
-  }
-  std::FILE* file() { return file_; }
-  std::string text() {
-    std::fflush(file_);
-    return std::string(data_, size_);
-  }
-
- private:
-  char* data_ = nullptr;
-  std::size_t size_ = 0;
-  std::FILE* file_;
-};
+using test::MemoryStream;
 
 solver::VertexEvent Vertex(const std::string& id, VertexState state, int ms,
                            std::vector<oci::Digest> inputs = {}, std::string error = "") {
