@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
+#include <sstream>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -36,6 +38,9 @@ namespace {
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitInterrupted = 130;
+// Tasks (processes and threads) one RUN step may have at once: far above what builds use,
+// low enough that a fork bomb meets it long before the machine's limit.
+constexpr std::int64_t kStepPidsLimit = 4096;
 
 std::atomic<bool> g_interrupted{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
@@ -102,14 +107,15 @@ std::string KernelRelease() {
   return ::uname(&u) == 0 ? std::string(u.release) : std::string();
 }
 
-// overlayfs where it works (needs a private mount namespace, entered here while the process
-// still has one thread), copies otherwise.
+// overlayfs where it works (needs the private mount namespace), copies otherwise.
 Result<cache::SnapshotterKind> ChooseSnapshotter(const BuildCommandFlags& flags,
-                                                 const std::string& root_path) {
+                                                 const std::string& root_path,
+                                                 const Result<void>& private_namespace) {
   if (flags.snapshotter == "copy") return cache::SnapshotterKind::kCopy;
-  Result<void> ns = executor::EnterPrivateMountNamespace();
-  if (!ns) {
-    if (flags.snapshotter == "overlayfs") return std::move(ns).error().Wrap("--snapshotter=overlayfs");
+  if (!private_namespace) {
+    if (flags.snapshotter == "overlayfs") {
+      return Error(private_namespace.error()).Wrap("--snapshotter=overlayfs");
+    }
     return cache::SnapshotterKind::kCopy;
   }
   ::mkdir(root_path.c_str(), 0700);
@@ -162,6 +168,47 @@ Result<void> Export(const OutputSpec& spec, cache::CacheRoot& root, const std::s
   return done;
 }
 
+// What RUN steps need from the machine: the runtime, the host's resolv.conf, a pids limit
+// where a pids cgroup exists. Nothing is looked up when no step runs a process.
+Result<solver::ExecStepOptions> ExecOptions(const RunFlags& flags,
+                                            const ir::BuildDefinition& definition,
+                                            const solver::BuildSecrets& secrets,
+                                            const Result<void>& private_namespace) {
+  solver::ExecStepOptions exec;
+  bool runs = false;
+  for (ir::VertexId v = 0; v < definition.graph.size() && !runs; ++v) {
+    runs = std::holds_alternative<ir::ExecOp>(definition.graph.op(v).body);
+  }
+  if (!runs) return exec;
+  if (!private_namespace) {
+    return Error(private_namespace.error())
+        .Wrap("RUN needs a private mount namespace for its mounts (here \"/\" may not be a "
+              "mount point, as in a chroot)");
+  }
+  BT_ASSIGN_OR_RETURN(exec.runtime, ResolveRuntime(flags));
+  // Debian's crun 1.8.1 refuses the hybrid cgroup layout (v1 controllers plus a v2
+  // hierarchy at /sys/fs/cgroup/unified); without that mount, in this process's namespace
+  // only, it sees plain cgroup v1 (ARCHITECTURE.md, "The sandbox").
+  if (exec.runtime.size() >= 5 && exec.runtime.compare(exec.runtime.size() - 5, 5, "/crun") == 0) {
+    BT_TRY(executor::DetachHybridUnifiedCgroup());
+  }
+  std::ifstream resolv("/etc/resolv.conf");
+  std::stringstream text;
+  text << resolv.rdbuf();
+  exec.host_resolv_conf = text.str();
+  exec.arch = definition.graph.op(0).platform.architecture;
+  exec.secrets = &secrets;
+  // A step that forks without end must meet a limit, not the machine's (SECURITY.md case
+  // 12); the limit needs the pids controller (cgroup v1 hierarchy or v2 controllers).
+  std::ifstream controllers("/sys/fs/cgroup/cgroup.controllers");
+  std::string v2;
+  std::getline(controllers, v2);
+  if (::access("/sys/fs/cgroup/pids", W_OK) == 0 || (" " + v2 + " ").find(" pids ") != std::string::npos) {
+    exec.pids_limit = kStepPidsLimit;
+  }
+  return exec;
+}
+
 }  // namespace
 
 int RunBuild(const BuildCommandFlags& flags) {
@@ -180,6 +227,12 @@ int RunBuild(const BuildCommandFlags& flags) {
   if (!text) return Report(text.error());
   Result<frontend::LowerOptions> options = ToLowerOptions(flags.build);
   if (!options) return Report(options.error());
+  if (Result<void> r = ApplyRunFlags(flags.run, *options); !r) {
+    Report(r.error());
+    return kExitUsage;
+  }
+  Result<solver::BuildSecrets> secrets = LoadSecrets(flags.run);
+  if (!secrets) return Report(secrets.error());
   Result<frontend::Ast> ast = frontend::ParseDockerfile(*text, frontend::ParseOptions{dockerfile});
   if (!ast) return Report(ast.error(), *text);
   NoImages images;
@@ -188,12 +241,20 @@ int RunBuild(const BuildCommandFlags& flags) {
   for (const frontend::Warning& w : lowered->warnings) {
     std::fprintf(stderr, "warning: %s\n", w.message.c_str());
   }
+  if (Result<void> r = CheckEntitlements(flags.run, lowered->definition); !r) {
+    return Report(r.error(), *text);
+  }
   char* context = ::realpath(flags.build.context.c_str(), nullptr);
   if (context == nullptr) return Report(ErrnoError("open build context", flags.build.context, errno));
   const std::string context_dir(context);
   ::free(context);
 
-  Result<cache::SnapshotterKind> snapshotter = ChooseSnapshotter(flags, CacheRootPath(flags.root));
+  // Every mount the build makes (overlays, RUN's binds, network namespaces) lives in a mount
+  // namespace of its own, entered while the process still has one thread, so none outlives
+  // it or shows on the host.
+  const Result<void> private_namespace = executor::EnterPrivateMountNamespace();
+  Result<cache::SnapshotterKind> snapshotter =
+      ChooseSnapshotter(flags, CacheRootPath(flags.root), private_namespace);
   if (!snapshotter) return Report(snapshotter.error());
   std::optional<cache::CacheRoot> root = OpenCacheRootOrReport(flags.root, *snapshotter);
   if (!root) return kExitFailed;
@@ -227,6 +288,10 @@ int RunBuild(const BuildCommandFlags& flags) {
   solve.interrupt = &g_interrupted;
   solver::BuildStepRunnerOptions runner_options;
   runner_options.scratch_dir = *scratch;
+  Result<solver::ExecStepOptions> exec =
+      ExecOptions(flags.run, lowered->definition, *secrets, private_namespace);
+  if (!exec) return Report(exec.error());
+  runner_options.exec = *exec;
   solver::BuildStepRunner runner(*root, **http, runner_options);
   Result<solver::SolveResult> result =
       solver::Solve(lowered->definition, *root, *lease, runner, solve);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/build_flags.h"
+#include "cli/run_flags.h"
 
 namespace bt::cli {
 
@@ -21,6 +22,7 @@ struct BuildCommandFlags {
   std::size_t jobs = 0;                      // --jobs: steps at once; 0: the number of CPUs
   std::string root;                          // --root
   std::string snapshotter = "auto";          // --snapshotter auto|overlayfs|copy
+  RunFlags run;                              // --secret --ssh --allow --network --add-host --runtime
 };
 
 int RunBuild(const BuildCommandFlags& flags);

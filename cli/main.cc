@@ -35,6 +35,12 @@ int main(int argc, char** argv) {
   build->add_option("--no-cache-filter", build_flags.no_cache_filter, "Run the steps of these stages again");
   build->add_option("-j,--jobs", build_flags.jobs, "Steps that run at once (default: the number of CPUs)");
   build->add_option("--root", build_flags.root, "The cache root (default: $BUILDTOOL_ROOT, /var/lib/buildtool)");
+  build->add_option("--secret", build_flags.run.secrets, "id=ID[,src=FILE|,env=VAR]: a secret for RUN --mount=type=secret");
+  build->add_option("--ssh", build_flags.run.ssh, "ID[=SOCKET]: an ssh agent for RUN --mount=type=ssh (default: $SSH_AUTH_SOCK)");
+  build->add_option("--allow", build_flags.run.allow, "Grant an entitlement: network.host, security.insecure");
+  build->add_option("--network", build_flags.run.network, "The network of RUN steps: default, none or host");
+  build->add_option("--add-host", build_flags.run.add_hosts, "HOST:IP: an /etc/hosts entry for RUN steps");
+  build->add_option("--runtime", build_flags.run.runtime, "The OCI runtime: buildtool-runtime (default), crun, runc or a path");
   build->add_option("--snapshotter", build_flags.snapshotter, "auto, overlayfs or copy")
       ->check(CLI::IsMember({"auto", "overlayfs", "copy"}));
 

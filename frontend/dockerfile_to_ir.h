@@ -28,6 +28,10 @@ struct LowerOptions {
   std::optional<oci::Platform> target_platform;  // --platform; absent: the build platform
   std::string context_name = "context";          // the LocalSource of the main context
   std::vector<std::string> dockerignore_patterns;  // the context's .dockerignore lines
+  // --network: the network of every RUN that does not choose one itself (BuildKit's
+  // force-network-mode); --add-host HOST:IP entries for every RUN's /etc/hosts.
+  ir::NetMode default_network = ir::NetMode::kSandbox;
+  std::vector<ir::ExtraHost> extra_hosts;
 };
 
 struct LoweredBuild {

@@ -4,14 +4,12 @@
 #include <string>
 #include <utility>
 
-#include "base/temp_dir.h"
-#include "cache/snapshot/chain_flatten.h"
 #include "executor/fileop/apply_file_actions.h"
-#include "executor/mount/overlay_mount.h"
 #include "solver/active_snapshot.h"
 #include "solver/http_source.h"
 #include "solver/ir_overloaded.h"
 #include "solver/merge_step.h"
+#include "solver/tree_view.h"
 
 namespace bt::solver {
 namespace {
@@ -74,57 +72,6 @@ executor::FileActionSpec ToSpec(const ir::FileAction& action) {
       action);
 }
 
-// A readable directory that shows one input tree while a step runs.
-struct TreeView {
-  std::string path;
-  executor::SourceOwners owners = executor::SourceOwners::kAsStored;
-  const cache::PathPatterns* excludes = nullptr;
-  // Declared before `mount` so that it is destroyed after it: the mount point lives inside.
-  std::optional<TempDir> owned;  // an empty tree, a mount point's parent, a flattened chain
-  executor::MountedTree mount;   // a read-only overlay of a deep chain
-};
-
-Result<TreeView> OpenView(cache::CacheRoot& root, const std::string& scratch, const Tree& tree) {
-  TreeView view;
-  if (const auto* local = std::get_if<LocalTree>(&tree)) {
-    view.path = local->dir;
-    view.excludes = local->excludes;
-    // BuildKit's context transfer stores every file as 0:0 (the conformance case
-    // copy-context-metadata).
-    view.owners = executor::SourceOwners::kRoot;
-    return view;
-  }
-  if (std::holds_alternative<EmptyTree>(tree)) {
-    BT_ASSIGN_OR_RETURN(TempDir empty, TempDir::Create(scratch, "empty-"));
-    view.path = empty.path();
-    view.owned = std::move(empty);
-    return view;
-  }
-  const std::string& id = std::get<SnapshotTree>(tree).id;
-  cache::SnapshotStore& store = root.snapshots();
-  BT_ASSIGN_OR_RETURN(const std::vector<std::string> chain, store.Chain(id));
-  if (chain.size() == 1) {
-    // A layer on scratch is its own tree (it holds no whiteouts: there is nothing below).
-    view.path = store.DiffPath(id);
-    return view;
-  }
-  if (store.kind() == cache::SnapshotterKind::kOverlay) {
-    BT_ASSIGN_OR_RETURN(cache::OverlaySpec spec, store.MountSpec(id));
-    BT_ASSIGN_OR_RETURN(TempDir parent, TempDir::Create(scratch, "view-"));
-    BT_ASSIGN_OR_RETURN(view.mount, executor::MountOverlay(spec, parent.path() + "/root"));
-    view.path = view.mount.path();
-    view.owned = std::move(parent);
-    return view;
-  }
-  BT_ASSIGN_OR_RETURN(TempDir flat, TempDir::Create(scratch, "flat-"));
-  std::vector<std::string> diffs;
-  for (const std::string& layer : chain) diffs.push_back(store.DiffPath(layer));
-  BT_TRY(cache::FlattenChain(diffs, flat.path()));
-  view.path = flat.path();
-  view.owned = std::move(flat);
-  return view;
-}
-
 }  // namespace
 
 Result<std::vector<StepOutput>> BuildStepRunner::Run(const StepContext& ctx, const ir::Op& op,
@@ -147,8 +94,8 @@ Result<std::vector<StepOutput>> BuildStepRunner::Run(const StepContext& ctx, con
             }
             return MakeError(ErrorCode::kInternal, "a local context is not a step");
           },
-          [&](const ir::ExecOp&) -> Result<std::vector<StepOutput>> {
-            return NotYet("RUN needs the sandbox, which this buildtool does not have yet");
+          [&](const ir::ExecOp& exec) {
+            return RunExecStep(ctx, exec, inputs, root_, options_.exec);
           },
           [&](const ir::DiffOp&) -> Result<std::vector<StepOutput>> {
             return NotYet("diff operations are not supported");
@@ -186,21 +133,10 @@ Result<std::vector<StepOutput>> BuildStepRunner::RunFileOp(const StepContext& ct
   }
 
   BT_ASSIGN_OR_RETURN(ActiveSnapshot active, ActiveSnapshot::Prepare(ctx, parent));
-  cache::SnapshotStore& store = root_.snapshots();
+  BT_ASSIGN_OR_RETURN(WritableRootfs rootfs,
+                      MountWritableRootfs(root_, options_.scratch_dir, active.id(), parent));
   executor::FileActionTrees trees;
-  std::optional<TempDir> mount_parent;  // destroyed after the mount inside it
-  executor::MountedTree rootfs_mount;
-  if (store.kind() == cache::SnapshotterKind::kCopy) {
-    trees.dest = store.RootfsPath(active.id());
-  } else if (!parent) {
-    trees.dest = store.DiffPath(active.id());  // nothing below: the upper is the tree
-  } else {
-    BT_ASSIGN_OR_RETURN(cache::OverlaySpec spec, store.MountSpec(active.id()));
-    BT_ASSIGN_OR_RETURN(TempDir dir, TempDir::Create(options_.scratch_dir, "rootfs-"));
-    BT_ASSIGN_OR_RETURN(rootfs_mount, executor::MountOverlay(spec, dir.path() + "/root"));
-    trees.dest = rootfs_mount.path();
-    mount_parent = std::move(dir);
-  }
+  trees.dest = rootfs.path;
   for (const TreeView& view : views) {
     trees.sources.push_back(executor::SourceTree{view.path, view.owners, view.excludes});
   }
@@ -208,7 +144,7 @@ Result<std::vector<StepOutput>> BuildStepRunner::RunFileOp(const StepContext& ct
   for (const ir::FileAction& action : op.actions) specs.push_back(ToSpec(action));
   if (ctx.Stopping()) return MakeError(ErrorCode::kCancelled, "the build is stopping");
   BT_TRY(executor::ApplyFileActions(trees, specs, options_.file_actions));
-  BT_TRY(rootfs_mount.Unmount());
+  BT_TRY(rootfs.Unmount());
   BT_ASSIGN_OR_RETURN(StepOutput out, active.Commit());
   return std::vector<StepOutput>{out};
 }

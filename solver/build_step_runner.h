@@ -4,9 +4,10 @@
 //              reading sources through read-only views (a local context in place, a one-layer
 //              chain as its diff, a deeper chain as a read-only overlay or a flattened copy);
 //   MergeOp -> solver/merge_step.h;
-//   HttpSource -> solver/http_source.h.
-// Image sources (FROM an image) and RUN belong to the image store / registry and the sandbox,
-// which this runner does not have yet: they fail with an error that says so.
+//   HttpSource -> solver/http_source.h;
+//   ExecOp  -> solver/exec_step.h (RUN in the sandbox).
+// Image sources (FROM an image) belong to the image store and registry client, which this
+// runner does not have yet: they fail with an error that says so.
 #pragma once
 
 #include <memory>
@@ -18,6 +19,7 @@
 #include "cache/cache_root.h"
 #include "executor/fileop/file_action_options.h"
 #include "oci/http_client.h"
+#include "solver/exec_step.h"
 #include "solver/step_runner.h"
 
 namespace bt::solver {
@@ -27,6 +29,8 @@ struct BuildStepRunnerOptions {
   // Where the steps make their mount points and flattened trees; empty: <root>/tmp. A build
   // passes its own directory (cache::BuildScratchDir) so prune can reclaim it after a crash.
   std::string scratch_dir;
+  // RUN: the runtime, secrets, network... (its scratch_dir and file_actions are this struct's).
+  ExecStepOptions exec;
 };
 
 class BuildStepRunner final : public StepRunner {
@@ -34,6 +38,8 @@ class BuildStepRunner final : public StepRunner {
   BuildStepRunner(cache::CacheRoot& root, oci::HttpClient& http, BuildStepRunnerOptions options = {})
       : root_(root), http_(http), options_(std::move(options)) {
     if (options_.scratch_dir.empty()) options_.scratch_dir = root_.tmp_dir();
+    options_.exec.scratch_dir = options_.scratch_dir;
+    options_.exec.file_actions = options_.file_actions;
   }
 
   Result<std::vector<StepOutput>> Run(const StepContext& ctx, const ir::Op& op,

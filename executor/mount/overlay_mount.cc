@@ -42,6 +42,14 @@ MountedTree& MountedTree::operator=(MountedTree&& other) noexcept {
   return *this;
 }
 
+Result<void> DetachHybridUnifiedCgroup() {
+  const char* unified = "/sys/fs/cgroup/unified";
+  if (::umount2(unified, MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
+    return MountError("unmount", unified, errno);
+  }
+  return {};
+}
+
 MountedTree::~MountedTree() { (void)Unmount(); }
 
 Result<void> MountedTree::Unmount() {
@@ -49,7 +57,8 @@ Result<void> MountedTree::Unmount() {
   if (::umount2(path_.c_str(), MNT_DETACH) != 0 && errno != EINVAL) {
     return MountError("unmount", path_, errno);
   }
-  ::rmdir(path_.c_str());
+  // The mount point is a directory, or an empty file for a bind of a file.
+  if (::rmdir(path_.c_str()) != 0 && errno == ENOTDIR) ::unlink(path_.c_str());
   path_.clear();
   return {};
 }

@@ -25,6 +25,10 @@ namespace bt::executor {
 // whose "/" is not a mount point), in which case nothing was changed that matters.
 Result<void> EnterPrivateMountNamespace();
 
+// In the private mount namespace: detaches the cgroup v2 hierarchy a hybrid layout mounts at
+// /sys/fs/cgroup/unified (nothing when there is none), for runtimes that refuse hybrid mode.
+Result<void> DetachHybridUnifiedCgroup();
+
 // A mount that is detached and its mount point removed on destruction.
 class MountedTree {
  public:

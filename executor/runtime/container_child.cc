@@ -67,6 +67,12 @@ bool SetUp(const ContainerPlan& plan, int sync_fd, ChildFailure* failure) {
       errno != ENOSYS) {
     return Fail(failure, "join a new session keyring", "", errno);
   }
+  // Joined before the mount namespace is unshared, so each path is looked up where the
+  // runtime checked it, and before sysfs is mounted and net.* sysctls are written, so those
+  // show and change the joined network namespace.
+  for (const NamespaceJoin& join : plan.namespaces.joins) {
+    if (!JoinNamespace(join, failure)) return false;
+  }
   // Only now: as the user namespace's root (they belong to it), and inside our cgroup (the
   // cgroup namespace's root is the container's cgroup).
   if (plan.namespaces.unshare_flags != 0 &&

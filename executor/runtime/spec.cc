@@ -225,7 +225,7 @@ Result<std::vector<IdMapping>> ReadIdMappings(const json& value, const std::stri
   return out;
 }
 
-Result<std::vector<NamespaceKind>> ReadNamespaces(const json& value, const std::string& path) {
+Result<void> ReadNamespaces(const json& value, const std::string& path, Linux* linux) {
   BT_TRY(ExpectArray(value, path));
   static constexpr std::array<std::pair<std::string_view, NamespaceKind>, 7> kKinds = {{
       {"mount", NamespaceKind::kMount},
@@ -236,14 +236,17 @@ Result<std::vector<NamespaceKind>> ReadNamespaces(const json& value, const std::
       {"user", NamespaceKind::kUser},
       {"cgroup", NamespaceKind::kCgroup},
   }};
-  std::vector<NamespaceKind> out;
+  std::vector<NamespaceKind>& out = linux->namespaces;
   for (std::size_t i = 0; i < value.size(); ++i) {
     const std::string item = ItemPath(path, i);
     BT_ASSIGN_OR_RETURN(JsonObject o, JsonObject::Of(value[i], item));
     const json* type = o.Find("type");
     if (type == nullptr) return FieldError(o.Path("type"), "is required");
     BT_ASSIGN_OR_RETURN(const std::string name, ReadString(*type, o.Path("type")));
-    BT_TRY(o.Unimplemented("path", "joining an existing namespace"));
+    std::string ns_path;
+    if (const json* p = o.Find("path")) {
+      BT_ASSIGN_OR_RETURN(ns_path, ReadString(*p, o.Path("path")));
+    }
     BT_TRY(o.Finish());
     const auto it =
         std::find_if(kKinds.begin(), kKinds.end(), [&](const auto& k) { return k.first == name; });
@@ -256,8 +259,18 @@ Result<std::vector<NamespaceKind>> ReadNamespaces(const json& value, const std::
       return FieldError(o.Path("type"), "namespace \"" + name + "\" appears twice");
     }
     out.push_back(it->second);
+    if (ns_path.empty()) continue;  // "" asks for a new namespace, as an absent path does
+    // Joining a user, pid, mount or cgroup namespace changes what every later step means
+    // (whose ids, which /proc, which mounts); builds never ask for it.
+    if (it->second != NamespaceKind::kNetwork && it->second != NamespaceKind::kUts &&
+        it->second != NamespaceKind::kIpc) {
+      return FieldError(o.Path("path"),
+                        "not implemented by buildtool-runtime (joining a " + name + " namespace)");
+    }
+    if (!IsAbsolute(ns_path)) return FieldError(o.Path("path"), "must be an absolute path");
+    linux->joined_namespaces.push_back(JoinedNamespace{it->second, ns_path, o.Path("path")});
   }
-  return out;
+  return {};
 }
 
 Result<std::vector<Device>> ReadDevices(const json& value, const std::string& path) {
@@ -490,7 +503,7 @@ Result<Linux> ReadLinux(const json& value) {
   BT_ASSIGN_OR_RETURN(JsonObject o, JsonObject::Of(value, "linux"));
   Linux l;
   if (const json* v = o.Find("namespaces")) {
-    BT_ASSIGN_OR_RETURN(l.namespaces, ReadNamespaces(*v, o.Path("namespaces")));
+    BT_TRY(ReadNamespaces(*v, o.Path("namespaces"), &l));
   }
   if (const json* v = o.Find("uidMappings")) {
     BT_ASSIGN_OR_RETURN(l.uid_mappings, ReadIdMappings(*v, o.Path("uidMappings")));

@@ -3,7 +3,8 @@
 // names the field (e.g. `linux.intelRdt`), never silently ignored; only pure metadata
 // (ociVersion, annotations) and fields set to their empty value pass. Values are validated
 // as far as is possible without touching the system (names of capabilities, rlimits and
-// namespaces, seccomp actions); mount options and sysctls are checked when the plan is made.
+// namespaces, seccomp actions); mount options, sysctls and the files of joined namespaces are
+// checked when the plan is made.
 // Plain data; no thread-safety concerns.
 #pragma once
 
@@ -60,6 +61,14 @@ struct Mount {
 };
 
 enum class NamespaceKind { kMount, kPid, kUts, kIpc, kNetwork, kUser, kCgroup };
+
+// A namespace the container joins instead of creating it (`linux.namespaces[i].path`). Only
+// network, uts and ipc namespaces can be joined; ParseSpec refuses a path for the others.
+struct JoinedNamespace {
+  NamespaceKind kind = NamespaceKind::kNetwork;
+  std::string path;   // absolute, in the runtime's mount namespace: an nsfs file
+  std::string field;  // "linux.namespaces[4].path", for errors
+};
 
 struct IdMapping {
   std::uint32_t container_id = 0;
@@ -126,7 +135,8 @@ struct Resources {
 };
 
 struct Linux {
-  std::vector<NamespaceKind> namespaces;
+  std::vector<NamespaceKind> namespaces;  // every kind listed, joined or new
+  std::vector<JoinedNamespace> joined_namespaces;
   std::vector<IdMapping> uid_mappings;
   std::vector<IdMapping> gid_mappings;
   std::vector<Device> devices;

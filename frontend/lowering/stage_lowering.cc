@@ -197,7 +197,8 @@ Result<void> StageDispatcher::DispatchRun(std::size_t index, StageState& s, cons
   exec.user = s.user;
   exec.network = c.network == NetworkMode::kHost   ? ir::NetMode::kHost
                  : c.network == NetworkMode::kNone ? ir::NetMode::kNone
-                                                   : ir::NetMode::kSandbox;
+                                                   : options_.default_network;
+  exec.extra_hosts = options_.extra_hosts;
   exec.security = c.security == SecurityMode::kInsecure ? ir::SecurityMode::kInsecure
                                                         : ir::SecurityMode::kSandbox;
   for (const auto& [name, value] : options_.build_args) {
