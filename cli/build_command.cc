@@ -284,6 +284,13 @@ int RunBuild(const BuildCommandFlags& flags) {
   solve.no_cache = flags.no_cache;
   solve.no_cache_stages.insert(flags.no_cache_filter.begin(), flags.no_cache_filter.end());
   solve.local_contexts["context"] = context_dir;
+  for (const std::string& entry : flags.build.build_contexts) {
+    const std::size_t eq = entry.find('=');
+    char* dir = ::realpath(entry.substr(eq + 1).c_str(), nullptr);
+    if (dir == nullptr) return Report(ErrnoError("open build context", entry.substr(eq + 1), errno));
+    solve.local_contexts[NamedContextSource(entry.substr(0, eq))] = dir;
+    ::free(dir);
+  }
   solve.progress = ui->get();
   solve.interrupt = &g_interrupted;
   solver::BuildStepRunnerOptions runner_options;

@@ -12,6 +12,8 @@ std::string DockerfilePath(const BuildFlags& flags) {
   return flags.dockerfile.empty() ? flags.context + "/Dockerfile" : flags.dockerfile;
 }
 
+std::string NamedContextSource(const std::string& name) { return "context:" + name; }
+
 Result<frontend::LowerOptions> ToLowerOptions(const BuildFlags& flags) {
   frontend::LowerOptions options;
   options.dockerfile_name = DockerfilePath(flags);
@@ -39,6 +41,19 @@ Result<frontend::LowerOptions> ToLowerOptions(const BuildFlags& flags) {
     if (!lines) return std::move(lines).error().Wrap("read " + path);
     options.dockerignore_patterns = std::move(*lines);
     break;
+  }
+  for (const std::string& entry : flags.build_contexts) {
+    const std::size_t eq = entry.find('=');
+    if (eq == 0 || eq == std::string::npos || eq + 1 == entry.size()) {
+      return MakeError(ErrorCode::kInvalidArgument, "--build-context " + entry + ": must be NAME=DIR");
+    }
+    const std::string value = entry.substr(eq + 1);
+    if (value.find("://") != std::string::npos) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "--build-context " + entry + ": only local directories are supported");
+    }
+    const std::string name = entry.substr(0, eq);
+    options.named_contexts[name] = NamedContextSource(name);
   }
   return options;
 }

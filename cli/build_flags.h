@@ -16,7 +16,11 @@ struct BuildFlags {
   std::vector<std::string> build_args;  // NAME=VALUE, or NAME (taken from the environment)
   std::string target;
   std::string platform;  // empty: the host's
+  std::vector<std::string> build_contexts;  // --build-context NAME=DIR
 };
+
+// The LocalSource name of --build-context NAME (distinct from the main context's "context").
+std::string NamedContextSource(const std::string& name);
 
 // The Dockerfile path the flags name.
 std::string DockerfilePath(const BuildFlags& flags);

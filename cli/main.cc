@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   build->add_option("--build-arg", build_flags.build.build_args, "NAME=VALUE, or NAME to take it from the environment");
   build->add_option("--target", build_flags.build.target, "The stage to build");
   build->add_option("--platform", build_flags.build.platform, "The target platform (os/arch[/variant])");
+  build->add_option("--build-context", build_flags.build.build_contexts, "NAME=DIR: FROM NAME (and --from=NAME) read this directory");
   build->add_option("-t,--tag", build_flags.tags, "Name the image NAME[:TAG]");
   build->add_option("-o,--output", build_flags.outputs, "type=local,dest=DIR | type=tar,dest=FILE|- | PATH");
   build->add_option("--progress", build_flags.progress, "auto, tty, plain, quiet or rawjson");
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
   ir->add_option("--build-arg", ir_flags.build_args, "NAME=VALUE, or NAME to take it from the environment");
   ir->add_option("--target", ir_flags.target, "The stage to build");
   ir->add_option("--platform", ir_flags.platform, "The target platform (os/arch[/variant])");
+  ir->add_option("--build-context", ir_flags.build_contexts, "NAME=DIR: FROM NAME (and --from=NAME) read this directory");
   ir->add_option("--format", ir_format, "json or dot")->check(CLI::IsMember({"json", "dot"}));
 
   std::string du_root;

@@ -1,5 +1,6 @@
 #include "cli/run_flags.h"
 
+#include <arpa/inet.h>
 #include <limits.h>
 #include <unistd.h>
 
@@ -113,7 +114,15 @@ Result<void> ApplyRunFlags(const RunFlags& flags, frontend::LowerOptions& option
     if (colon == std::string::npos || colon == 0 || colon + 1 == entry.size()) {
       return Invalid("--add-host " + entry + ": must be HOST:IP");
     }
-    options.extra_hosts.push_back({entry.substr(0, colon), entry.substr(colon + 1)});
+    // BuildKit parses the address (net.ParseIP) and writes its canonical form.
+    const std::string ip = entry.substr(colon + 1);
+    unsigned char addr[16];
+    char text[INET6_ADDRSTRLEN];
+    const int family = ip.find(':') == std::string::npos ? AF_INET : AF_INET6;
+    if (::inet_pton(family, ip.c_str(), addr) != 1 || ::inet_ntop(family, addr, text, sizeof text) == nullptr) {
+      return Invalid("--add-host " + entry + ": invalid IP address \"" + ip + "\"");
+    }
+    options.extra_hosts.push_back({entry.substr(0, colon), text});
   }
   return {};
 }

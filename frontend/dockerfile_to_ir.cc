@@ -15,6 +15,7 @@ namespace {
 struct BaseImage {
   oci::ImageConfig config;
   std::optional<ir::ImageSource> source;  // absent: the image has no layers (scratch)
+  std::string local_context;  // a --build-context directory's LocalSource name, or ""
 };
 
 class Lowering {
@@ -79,6 +80,10 @@ class Lowering {
     BaseImage base;
     if (ps.base_name == kScratchImage) {
       base.config = EmptyImage(platform);
+    } else if (const auto named = options_.named_contexts.find(ps.base_name);
+               named != options_.named_contexts.end()) {
+      base.config = EmptyImage(platform);
+      base.local_context = named->second;
     } else {
       Result<oci::Reference> ref = oci::ParseReference(ps.base_name);
       if (!ref) {
@@ -213,6 +218,9 @@ class Lowering {
         op.platform = s.platform;
         s.rootfs = dispatcher.AddOp(std::move(op), from_step,
                                     &ps.stage.from.origin);
+      } else if (!(*base)->local_context.empty()) {
+        s.rootfs = dispatcher.NamedContextTree((*base)->local_context, s.platform, from_step,
+                                               ps.stage.from.origin);
       }
     }
     if (ps.synthetic) {

@@ -5,6 +5,7 @@
 // Not thread-safe per call (the resolver is used from the calling thread only).
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -32,6 +33,11 @@ struct LowerOptions {
   // force-network-mode); --add-host HOST:IP entries for every RUN's /etc/hosts.
   ir::NetMode default_network = ir::NetMode::kSandbox;
   std::vector<ir::ExtraHost> extra_hosts;
+  // --build-context NAME=DIR: FROM NAME, COPY --from=NAME and RUN --mount from=NAME read the
+  // directory given as the LocalSource named here (NAME -> LocalSource name), with an empty
+  // image config, as buildx does for a local named context; it wins over a stage's base
+  // image of the same name.
+  std::map<std::string, std::string> named_contexts;
 };
 
 struct LoweredBuild {

@@ -3,7 +3,8 @@
 // read the host's), as BuildKit's solver/llbsolver/ops/user_linux.go readUser does: files
 // over 10 MiB are refused, a missing or unreadable-as-directory file counts as "no entry",
 // the first line with the name wins, numeric fields that do not parse read as 0 (moby/sys/user
-// parseLine). Stateless; thread-safe as far as the tree is not being written.
+// parseLine); reading and parsing live in account_files.h, shared with a RUN step's user.
+// Stateless; thread-safe as far as the tree is not being written.
 #pragma once
 
 #include <optional>

@@ -35,6 +35,10 @@ class StageDispatcher {
   std::string NumberedStep(std::size_t index, std::string_view text);
   // Adds a vertex with its metadata; returns output 0 of it.
   ir::Edge AddOp(ir::Op op, std::string description, const InstructionOrigin* origin);
+  // The tree of a --build-context directory as a stage's rootfs: the whole directory copied
+  // onto scratch (a snapshot, so RUN and COPY treat it as any stage's filesystem).
+  ir::Edge NamedContextTree(const std::string& local_name, const oci::Platform& platform,
+                            const std::string& description, const InstructionOrigin& origin);
 
   // Paths COPY and ADD read from the main build context (BuildKit's ctxPaths), and the include
   // patterns the context source is created with (set from a previous pass's paths).

@@ -123,6 +123,31 @@ ir::Edge StageDispatcher::ContextSource() {
   return *context_;
 }
 
+ir::Edge StageDispatcher::NamedContextTree(const std::string& local_name,
+                                           const oci::Platform& platform,
+                                           const std::string& description,
+                                           const InstructionOrigin& origin) {
+  ir::LocalSource local;
+  local.name = local_name;
+  ir::Op source;
+  source.body = ir::SourceOp{local};
+  source.platform = platform;
+  const ir::Edge dir = AddOp(std::move(source), "[internal] load build context " + local_name, nullptr);
+  ir::CopyAction copy;
+  copy.source = 0;
+  copy.src = "/";
+  copy.dest = "/";
+  copy.copy_dir_contents = true;
+  copy.create_dest_path = true;
+  ir::FileOp file;
+  file.actions.push_back(std::move(copy));
+  ir::Op op;
+  op.inputs.push_back(dir);
+  op.body = std::move(file);
+  op.platform = platform;
+  return AddOp(std::move(op), description.empty() ? "[context " + local_name + "]" : description, &origin);
+}
+
 Result<void> StageDispatcher::DispatchWorkdir(std::size_t index, StageState& s,
                                               const WorkdirCmd& c) {
   s.workdir_set = true;

@@ -176,6 +176,10 @@ if command -v slirp4netns >/dev/null; then
   expect_file "sandbox network: tap0 from slirp4netns" addr 10.0.2.100
 fi
 
+build 'RUN cat /etc/hosts > /hosts-extra' --add-host "db.internal:10.1.2.3" --add-host "v6.internal:2001:db8::0:1"
+grep -q "^10.1.2.3	db.internal$" "$out/hosts-extra" && grep -q "^2001:db8::1	v6.internal$" "$out/hosts-extra" &&
+  ok "--add-host entries in /etc/hosts" || fail "--add-host: $(cat "$out/hosts-extra" 2>&1)"
+
 # Cached: the second identical build runs nothing.
 build 'RUN echo cached-step > /cached'
 build 'RUN echo cached-step > /cached'
