@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   build->add_option("--progress", build_flags.progress, "auto, tty, plain, quiet or rawjson");
   build->add_flag("--no-cache", build_flags.no_cache, "Run every step, using no cached result");
   build->add_option("--no-cache-filter", build_flags.no_cache_filter, "Run the steps of these stages again");
-  build->add_option("-j,--jobs", build_flags.jobs, "Steps that run at once (default: the number of CPUs)");
+  build->add_option("-j,--jobs", build_flags.jobs, "Steps that run at once (default: 16, or twice the CPUs if more)");
   build->add_option("--root", build_flags.root, "The cache root (default: $BUILDTOOL_ROOT, /var/lib/buildtool)");
   build->add_option("--secret", build_flags.run.secrets, "id=ID[,src=FILE|,env=VAR]: a secret for RUN --mount=type=secret");
   build->add_option("--ssh", build_flags.run.ssh, "ID[=SOCKET]: an ssh agent for RUN --mount=type=ssh (default: $SSH_AUTH_SOCK)");

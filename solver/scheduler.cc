@@ -1,5 +1,6 @@
 #include "solver/scheduler.h"
 
+#include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
 
@@ -250,9 +251,11 @@ class Solver {
       vertex.pending.store(pending);
       if (pending == 0) ready.push_back(v);
     }
-    const std::size_t jobs = options_.jobs != 0
-                                 ? options_.jobs
-                                 : std::max<std::size_t>(1, std::thread::hardware_concurrency());
+    const std::size_t jobs = options_.jobs != 0 ? options_.jobs : DefaultJobs();
+    // A step mostly waits (for a sandboxed process, a download, the disk), so the bound is
+    // the number of steps, not of cores: TBB's process-wide limit (the number of CPUs by
+    // default) is raised to it for as long as the steps run.
+    tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, jobs);
     tbb::task_arena arena(static_cast<int>(jobs));
     tbb::task_group group;
     arena.execute([&] {
@@ -400,6 +403,10 @@ class Solver {
 };
 
 }  // namespace
+
+std::size_t DefaultJobs() {
+  return std::max<std::size_t>(16, 2 * std::max(1U, std::thread::hardware_concurrency()));
+}
 
 Result<SolveResult> Solve(const ir::BuildDefinition& definition, cache::CacheRoot& root,
                           cache::Lease& lease, StepRunner& runner, const SolveOptions& options) {

@@ -31,7 +31,7 @@
 namespace bt::solver {
 
 struct SolveOptions {
-  std::size_t jobs = 0;                    // steps running at once; 0: the number of CPUs
+  std::size_t jobs = 0;                    // steps running at once; 0: DefaultJobs()
   bool no_cache = false;                   // --no-cache: run every step
   std::set<std::string> no_cache_stages;   // --no-cache-filter: run these stages' steps
   std::map<std::string, std::string> local_contexts;  // LocalSource name -> directory
@@ -49,6 +49,11 @@ struct SolveResult {
   Tree target;  // EmptyTree when the definition has no target (FROM scratch, nothing else)
   SolveStats stats;
 };
+
+// How many steps run at once without --jobs: max(16, 2 x CPUs). Steps are mostly processes
+// and I/O, which do not need a core each; BuildKit sets no bound at all. Four stages that each
+// sleep run in the time of one (../shared/bench parallel-stages).
+std::size_t DefaultJobs();
 
 // kCancelled when `interrupt` was set; a step's own error otherwise (its message names the
 // step). `lease` must outlive the result's use: it holds every snapshot the result names.

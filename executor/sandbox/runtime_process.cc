@@ -5,10 +5,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
+#include <optional>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -166,6 +169,10 @@ Result<RuntimeOutcome> RunOciRuntime(const RuntimeInvocation& inv) {
   out_write.Reset();
   err_write.Reset();
 
+  // The runtime's exit is one more fd to poll (a pidfd), so nothing waits for a timer.
+  const UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd.valid()) return ErrnoError("pidfd_open", inv.runtime, errno);
+
   OutputForwarder forward(inv);
   RuntimeOutcome outcome;
   std::optional<Clock::time_point> kill_deadline;
@@ -174,6 +181,8 @@ Result<RuntimeOutcome> RunOciRuntime(const RuntimeInvocation& inv) {
   char buffer[65536];
   while (true) {
     if (wait_status < 0) wait_status = child.Poll();
+    // Done when the runtime has exited and its output is drained. A stream still held open
+    // after that is held by nothing of ours: the container went with its pid namespace.
     if (wait_status >= 0 && !out_open && !err_open) break;
     if (inv.stopping && !outcome.stopped && inv.stopping()) {
       outcome.stopped = true;
@@ -184,30 +193,26 @@ Result<RuntimeOutcome> RunOciRuntime(const RuntimeInvocation& inv) {
       kill_deadline = Clock::now() + kStopGrace;
     }
     if (kill_deadline && Clock::now() > *kill_deadline && wait_status < 0) ::kill(pid, SIGKILL);
-    pollfd fds[2];
+    pollfd fds[3];
     nfds_t n = 0;
     if (out_open) fds[n++] = {out_read.get(), POLLIN, 0};
     if (err_open) fds[n++] = {err_read.get(), POLLIN, 0};
-    if (n == 0) {
-      // Both streams closed (or handed to a daemonized process): wait for the runtime alone.
-      ::poll(nullptr, 0, kPollMs);
-      continue;
-    }
+    if (wait_status < 0) fds[n++] = {pidfd.get(), POLLIN, 0};
     const int ready = ::poll(fds, n, kPollMs);
     if (ready < 0 && errno != EINTR) return ErrnoError("poll", "", errno);
+    bool read_any = false;
     for (nfds_t i = 0; i < n && ready > 0; ++i) {
-      if (fds[i].revents == 0) continue;
+      if (fds[i].revents == 0 || fds[i].fd == pidfd.get()) continue;
       const bool is_out = fds[i].fd == out_read.get();
       const ssize_t got = ::read(fds[i].fd, buffer, sizeof buffer);
       if (got > 0) {
+        read_any = true;
         forward.Take(is_out ? 1 : 2, buffer, static_cast<std::size_t>(got));
       } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
         (is_out ? out_open : err_open) = false;
       }
     }
-    // The runtime has exited but something in the container still holds a stream open: the
-    // container is gone with its pid namespace, so whatever holds it is not ours to wait for.
-    if (wait_status >= 0 && ready == 0) break;
+    if (wait_status >= 0 && !read_any && ready == 0) break;
   }
   outcome.status = StatusOf(wait_status);
   outcome.runtime_error = LoggedErrors(log_file);
