@@ -14,6 +14,7 @@
 #include "executor/runtime/in_root.h"
 #include "executor/runtime/json_fields.h"
 #include "executor/runtime/namespaces.h"
+#include "executor/runtime/seccomp_cache.h"
 #include "executor/runtime/sysctl.h"
 
 namespace bt::executor::runtime {
@@ -268,7 +269,8 @@ Result<ContainerPlan> MakePlan(const Spec& spec, const PlanInputs& in) {
 
   BT_ASSIGN_OR_RETURN(plan.process, PlanProcess(spec.process, ns.deny_setgroups));
   if (linux.seccomp) {
-    BT_ASSIGN_OR_RETURN(plan.process.seccomp, CompileSeccomp(*linux.seccomp));
+    BT_ASSIGN_OR_RETURN(plan.process.seccomp,
+                        CompileSeccompCached(*linux.seccomp, in.seccomp_cache_dir));
   }
   return plan;
 }

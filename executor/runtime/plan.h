@@ -117,6 +117,7 @@ struct PlanInputs {
   // The container's cgroup directory per v1 mount point ("" = same as the runtime's own).
   std::vector<std::pair<std::string, std::string>> container_cgroups;
   bool runtime_is_root = true;  // euid 0 in the initial user namespace
+  std::string seccomp_cache_dir;  // where compiled seccomp programs are kept; "" = none
 };
 
 // kInvalidArgument naming the config field for anything that cannot run as written.

@@ -228,6 +228,7 @@ Result<int> RunContainer(const RunOptions& options) {
     if (!dir.empty()) inputs.container_cgroups.emplace_back(h.mount_point, dir);
   }
   inputs.runtime_is_root = ::geteuid() == 0;
+  inputs.seccomp_cache_dir = options.state_root;
   BT_ASSIGN_OR_RETURN(ContainerPlan plan, MakePlan(spec, inputs));
   plan.new_session_keyring = options.new_session_keyring;
 
