@@ -298,7 +298,10 @@ int RunBuild(const BuildCommandFlags& flags) {
   Result<solver::ExecStepOptions> exec =
       ExecOptions(flags.run, lowered->definition, *secrets, private_namespace);
   if (!exec) return Report(exec.error());
+  // Destroyed (slirp4netns stopped, namespaces unmounted) before the scratch directory.
+  solver::NetworkPool networks(*scratch);
   runner_options.exec = *exec;
+  runner_options.exec.networks = &networks;
   solver::BuildStepRunner runner(*root, **http, runner_options);
   Result<solver::SolveResult> result =
       solver::Solve(lowered->definition, *root, *lease, runner, solve);

@@ -19,7 +19,6 @@
 #include "executor/sandbox/mount_stubs.h"
 #include "executor/sandbox/runtime_config.h"
 #include "executor/sandbox/runtime_process.h"
-#include "executor/sandbox/sandbox_network.h"
 #include "solver/active_snapshot.h"
 #include "solver/cache_mounts.h"
 #include "solver/ir_overloaded.h"
@@ -315,9 +314,10 @@ Result<std::vector<StepOutput>> RunExecStep(const StepContext& ctx, const ir::Ex
   for (const executor::SandboxMount& m : spec.mounts) destinations.push_back(m.destination);
   BT_ASSIGN_OR_RETURN(const executor::MountStubs stubs, executor::MountStubs::Note(rootdir, destinations));
 
-  std::optional<executor::SandboxNetwork> network;
+  std::optional<NetworkPool::Lease> network;
   if (spec.network == executor::StepNetwork::kSandbox) {
-    BT_ASSIGN_OR_RETURN(network, executor::SandboxNetwork::Create(options.scratch_dir, {}));
+    if (options.networks == nullptr) return MakeError(ErrorCode::kInternal, "no network pool");
+    BT_ASSIGN_OR_RETURN(network, options.networks->Acquire());
     spec.netns_path = network->path();
   }
 

@@ -18,6 +18,7 @@
 #include "cache/cache_root.h"
 #include "executor/fileop/file_action_options.h"
 #include "solver/build_secrets.h"
+#include "solver/network_pool.h"
 #include "solver/step_runner.h"
 
 namespace bt::solver {
@@ -29,6 +30,7 @@ struct ExecStepOptions {
   std::string host_resolv_conf;           // the host's /etc/resolv.conf text
   std::int64_t pids_limit = 0;            // > 0: tasks per step (needs a pids cgroup)
   const BuildSecrets* secrets = nullptr;  // --secret and --ssh; nullptr: none given
+  NetworkPool* networks = nullptr;        // the build's sandbox networks; never null for RUN
   executor::FileActionOptions file_actions;
 };
 
