@@ -14,6 +14,7 @@
 #include "executor/fileop/apply_file_actions.h"
 #include "executor/fileop/root_dir.h"
 #include "executor/mount/bind_mount.h"
+#include "executor/sandbox/agent_socket_proxy.h"
 #include "executor/sandbox/etc_files.h"
 #include "executor/sandbox/exec_user.h"
 #include "executor/sandbox/mount_stubs.h"
@@ -75,6 +76,7 @@ struct StepMounts {
   std::vector<TempDir> copies;                  // writable or filtered copies
   std::vector<CacheMountHold> caches;           // held cache instances
   std::vector<executor::MountedTree> mounts;    // binds and tmpfs at the bundle's mount points
+  std::vector<executor::AgentSocketProxy> agents;  // ssh agent relays, stopped first
 };
 
 // The tree a bind mount or a cache seed reads: a view of the input, or for a build context
@@ -205,9 +207,17 @@ Result<void> PrepareMounts(const StepContext& ctx, const ir::ExecOp& op,
                 out.destination.clear();
                 return {};
               }
-              out.source = *socket;
+              // A socket of our own with the mount's owner and mode, relaying to the agent
+              // (BuildKit's sshforward); the agent's own socket never enters the step.
+              BT_ASSIGN_OR_RETURN(TempDir dir, TempDir::Create(options.scratch_dir, "ssh-"));
+              BT_ASSIGN_OR_RETURN(executor::AgentSocketProxy proxy,
+                                  executor::AgentSocketProxy::Start(dir.path() + "/agent.sock", *socket,
+                                                                    s.uid, s.gid, s.mode));
+              out.source = proxy.path();
               out.readonly = false;
               out.options = {"nosuid", "nodev", "noexec"};
+              held.agents.push_back(std::move(proxy));
+              held.copies.push_back(std::move(dir));
               return {};
             },
         },

@@ -257,6 +257,8 @@ Result<void> StageDispatcher::DispatchRun(std::size_t index, StageState& s, cons
     exec.mounts.push_back(std::move(pipes));
   }
 
+  int ssh_mounts = 0;
+  std::optional<std::string> ssh_target;  // the first ssh mount's: SSH_AUTH_SOCK
   for (const RunMount& m : c.mounts) {
     ir::Mount mount;
     mount.dest = NormalizePath(s.workdir, m.target, TrailingSlash::kDrop);
@@ -327,12 +329,23 @@ Result<void> StageDispatcher::DispatchRun(std::size_t index, StageState& s, cons
         sm.uid = spec.uid.value_or(0);
         sm.gid = spec.gid.value_or(0);
         sm.mode = spec.mode.value_or(0600);
-        mount.dest = spec.target.empty() ? "/run/buildkit/ssh_agent.0" : spec.target;
+        // client/llb/exec.go: the N-th ssh mount without a target is ssh_agent.N.
+        mount.dest = spec.target.empty() ? "/run/buildkit/ssh_agent." + std::to_string(ssh_mounts)
+                                         : spec.target;
+        ++ssh_mounts;
+        if (!ssh_target) ssh_target = mount.dest;
         mount.kind = sm;
         break;
       }
     }
     exec.mounts.push_back(std::move(mount));
+  }
+  if (ssh_target) {
+    // client/llb/exec.go: a step with an ssh mount finds its agent through SSH_AUTH_SOCK,
+    // unless the stage set that variable itself.
+    bool set = false;
+    for (const auto& [k, v] : exec.env) set = set || k == "SSH_AUTH_SOCK";
+    if (!set) exec.env.emplace_back("SSH_AUTH_SOCK", *ssh_target);
   }
   op.body = std::move(exec);
   op.platform = s.platform;

@@ -159,6 +159,25 @@ build 'RUN --mount=type=cache,target=/c echo one >> /c/log && cat /c/log > /cach
 build 'RUN --mount=type=cache,id=../../../../../../../..'"$host"',target=/c touch /c/BREAKOUT'
 [ ! -e "$host/BREAKOUT" ] && ok "cache id is an opaque key (case 10)" || fail "cache id escaped to the host"
 
+# RUN --mount=type=ssh: a socket of the mount's owner and mode, SSH_AUTH_SOCK pointing at it,
+# relaying to the agent given with --ssh (a real ssh-agent when openssh-client is installed).
+if command -v ssh-agent >/dev/null; then
+  agent_out=$(ssh-agent -a "$work/agent.sock")
+  agent_pid=$(sed -n 's/^SSH_AGENT_PID=\([0-9]*\);.*/\1/p' <<<"$agent_out")
+  build 'RUN --mount=type=ssh,uid=1000,mode=0600 stat -c "%F %a %u" "$SSH_AUTH_SOCK" > /ssh-seen && echo "$SSH_AUTH_SOCK" > /ssh-env' \
+    --ssh "default=$work/agent.sock"
+  expect_file "ssh mount: a socket with the mount's mode and owner" ssh-seen "socket 600 1000"
+  expect_file "ssh mount: SSH_AUTH_SOCK names it" ssh-env /run/buildkit/ssh_agent.0
+  [ ! -e "$out/run/buildkit" ] && ok "ssh mount point not kept" || fail "ssh mount stub kept"
+  kill "$agent_pid" 2>/dev/null
+fi
+# As in BuildKit, an ssh mount is optional unless required=true.
+build 'RUN --mount=type=ssh,required=true true'
+[ $rc != 0 ] && grep -q "no SSH key default forwarded" <<<"$log" && ok "required ssh mount without --ssh fails clearly" ||
+  fail "required ssh without --ssh: rc=$rc $(tail -n 3 <<<"$log")"
+build 'RUN --mount=type=ssh test ! -e /run/buildkit/ssh_agent.0 && echo none > /ssh-optional'
+expect_file "optional ssh mount without --ssh: no socket" ssh-optional none
+
 # Networks and entitlements.
 build 'RUN --network=none ip -o link | cut -d: -f2 | tr -d " " > /links'
 expect_file "--network=none has only loopback" links lo
