@@ -25,6 +25,7 @@
 #include "cli/progress/make_progress_sink.h"
 #include "cli/source_file.h"
 #include "executor/mount/overlay_mount.h"
+#include "executor/sandbox/etc_files.h"
 #include "exporter/filesystem_output.h"
 #include "frontend/dockerfile_parser.h"
 #include "frontend/dockerfile_to_ir.h"
@@ -192,10 +193,15 @@ Result<solver::ExecStepOptions> ExecOptions(const RunFlags& flags,
   if (exec.runtime.size() >= 5 && exec.runtime.compare(exec.runtime.size() - 5, 5, "/crun") == 0) {
     BT_TRY(executor::DetachHybridUnifiedCgroup());
   }
-  std::ifstream resolv("/etc/resolv.conf");
-  std::stringstream text;
-  text << resolv.rdbuf();
-  exec.host_resolv_conf = text.str();
+  const auto read_text = [](std::string_view path) {
+    std::ifstream in{std::string(path)};
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  exec.host_resolv_conf = read_text("/etc/resolv.conf");
+  exec.sandbox_resolv_conf = read_text(
+      executor::ResolvConfSourcePath(exec.host_resolv_conf, executor::StepNetwork::kSandbox));
   exec.arch = definition.graph.op(0).platform.architecture;
   exec.secrets = &secrets;
   // A step that forks without end must meet a limit, not the machine's (SECURITY.md case

@@ -304,7 +304,10 @@ Result<std::vector<StepOutput>> RunExecStep(const StepContext& ctx, const ir::Ex
   for (const ir::ExtraHost& h : op.extra_hosts) extra_hosts.push_back({h.host, h.ip});
   const std::pair<const char*, std::string> etc[] = {
       {"hosts", executor::HostsFile(spec.hostname, extra_hosts)},
-      {"resolv.conf", executor::ResolvConfFor(options.host_resolv_conf, spec.network)},
+      {"resolv.conf", executor::ResolvConfFor(spec.network == executor::StepNetwork::kHost
+                                                  ? options.host_resolv_conf
+                                                  : options.sandbox_resolv_conf,
+                                              spec.network)},
       {"hostname", executor::HostnameFile(spec.hostname)},
   };
   std::vector<executor::SandboxMount> etc_mounts;

@@ -28,6 +28,9 @@ struct ExecStepOptions {
   std::string scratch_dir;  // where bundles, mount points and network namespaces live
   std::string arch = "amd64";             // GOARCH of the steps (the seccomp profile's arch)
   std::string host_resolv_conf;           // the host's /etc/resolv.conf text
+  // What steps off the host network start from: the same, or systemd-resolved's upstream
+  // file when the host's names only its local stub (etc_files.h ResolvConfSourcePath).
+  std::string sandbox_resolv_conf;
   std::int64_t pids_limit = 0;            // > 0: tasks per step (needs a pids cgroup)
   const BuildSecrets* secrets = nullptr;  // --secret and --ssh; nullptr: none given
   NetworkPool* networks = nullptr;        // the build's sandbox networks; never null for RUN
