@@ -54,6 +54,16 @@ Result<void> WriteFile(const std::string& path, const std::string& data, mode_t 
   return {};
 }
 
+// What `id` names in one of the build's secret maps; nullptr when it was not given.
+const std::string* Lookup(const BuildSecrets* secrets,
+                          std::map<std::string, std::string> BuildSecrets::*which,
+                          const std::string& id) {
+  if (secrets == nullptr) return nullptr;
+  const auto& values = secrets->*which;
+  const auto it = values.find(id);
+  return it == values.end() ? nullptr : &it->second;
+}
+
 // Copies the whole tree at `src` into the directory `dest`, as COPY src/ / would.
 Result<void> CopyTree(const executor::SourceTree& src, const std::string& dest,
                       const executor::FileActionOptions& options) {
@@ -173,10 +183,7 @@ Result<void> PrepareMounts(const StepContext& ctx, const ir::ExecOp& op,
               return {};
             },
             [&](const ir::SecretMount& s) -> Result<void> {
-              const auto* value = options.secrets == nullptr ? nullptr : [&]() -> const std::string* {
-                const auto it = options.secrets->values.find(s.id);
-                return it == options.secrets->values.end() ? nullptr : &it->second;
-              }();
+              const std::string* value = Lookup(options.secrets, &BuildSecrets::values, s.id);
               if (value == nullptr) {
                 if (s.required) return Invalid("secret " + s.id + ": not found");
                 out.destination.clear();  // optional and not given: no mount (BuildKit)
@@ -196,10 +203,7 @@ Result<void> PrepareMounts(const StepContext& ctx, const ir::ExecOp& op,
               return {};
             },
             [&](const ir::SshMount& s) -> Result<void> {
-              const auto* socket = options.secrets == nullptr ? nullptr : [&]() -> const std::string* {
-                const auto it = options.secrets->ssh_sockets.find(s.id);
-                return it == options.secrets->ssh_sockets.end() ? nullptr : &it->second;
-              }();
+              const std::string* socket = Lookup(options.secrets, &BuildSecrets::ssh_sockets, s.id);
               if (socket == nullptr) {
                 if (s.required) {
                   return Invalid("no SSH key " + s.id + " forwarded from the client (use --ssh " + s.id + ")");
@@ -226,11 +230,7 @@ Result<void> PrepareMounts(const StepContext& ctx, const ir::ExecOp& op,
     if (!out.destination.empty()) spec.mounts.push_back(std::move(out));
   }
   for (const ir::SecretEnv& e : op.secret_env) {
-    const std::string* value = nullptr;
-    if (options.secrets != nullptr) {
-      const auto it = options.secrets->values.find(e.id);
-      if (it != options.secrets->values.end()) value = &it->second;
-    }
+    const std::string* value = Lookup(options.secrets, &BuildSecrets::values, e.id);
     if (value == nullptr) {
       if (e.required) return Invalid("secret " + e.id + ": not found");
       continue;

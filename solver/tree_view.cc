@@ -5,6 +5,20 @@
 #include "cache/snapshot/chain_flatten.h"
 
 namespace bt::solver {
+namespace {
+
+// Mounts the overlay the store describes for snapshot `id` at <scratch>/<prefix>XXXXXX/root.
+Result<void> MountChain(cache::SnapshotStore& store, const std::string& id,
+                        const std::string& scratch, std::string_view prefix,
+                        std::optional<TempDir>& parent, executor::MountedTree& mount) {
+  BT_ASSIGN_OR_RETURN(cache::OverlaySpec spec, store.MountSpec(id));
+  BT_ASSIGN_OR_RETURN(TempDir dir, TempDir::Create(scratch, prefix));
+  BT_ASSIGN_OR_RETURN(mount, executor::MountOverlay(spec, dir.path() + "/root"));
+  parent = std::move(dir);
+  return {};
+}
+
+}  // namespace
 
 Result<TreeView> OpenView(cache::CacheRoot& root, const std::string& scratch, const Tree& tree) {
   TreeView view;
@@ -31,11 +45,8 @@ Result<TreeView> OpenView(cache::CacheRoot& root, const std::string& scratch, co
     return view;
   }
   if (store.kind() == cache::SnapshotterKind::kOverlay) {
-    BT_ASSIGN_OR_RETURN(cache::OverlaySpec spec, store.MountSpec(id));
-    BT_ASSIGN_OR_RETURN(TempDir parent, TempDir::Create(scratch, "view-"));
-    BT_ASSIGN_OR_RETURN(view.mount, executor::MountOverlay(spec, parent.path() + "/root"));
+    BT_TRY(MountChain(store, id, scratch, "view-", view.owned, view.mount));
     view.path = view.mount.path();
-    view.owned = std::move(parent);
     return view;
   }
   BT_ASSIGN_OR_RETURN(TempDir flat, TempDir::Create(scratch, "flat-"));
@@ -57,11 +68,8 @@ Result<WritableRootfs> MountWritableRootfs(cache::CacheRoot& root, const std::st
   } else if (!parent) {
     rootfs.path = store.DiffPath(active_id);  // nothing below: the upper is the tree
   } else {
-    BT_ASSIGN_OR_RETURN(cache::OverlaySpec spec, store.MountSpec(active_id));
-    BT_ASSIGN_OR_RETURN(TempDir dir, TempDir::Create(scratch, "rootfs-"));
-    BT_ASSIGN_OR_RETURN(rootfs.mount, executor::MountOverlay(spec, dir.path() + "/root"));
+    BT_TRY(MountChain(store, active_id, scratch, "rootfs-", rootfs.mount_parent, rootfs.mount));
     rootfs.path = rootfs.mount.path();
-    rootfs.mount_parent = std::move(dir);
   }
   return rootfs;
 }

@@ -41,14 +41,7 @@ using nlohmann::json;
 
 constexpr const char* kRuntime = BT_RUNTIME_BIN;
 
-#define RUNTIME_TEST_PRECONDITIONS()                           \
-  do {                                                         \
-    const std::string skip_reason = RuntimeSkipReason();       \
-    if (!skip_reason.empty()) {                                \
-      WARN("SKIPPED: buildtool-runtime test " << skip_reason); \
-      return;                                                  \
-    }                                                          \
-  } while (0)
+#define RUNTIME_TEST_PRECONDITIONS() BT_SKIP_TEST_IF("buildtool-runtime test", RuntimeSkipReason())
 
 // A namespace that outlives the thread that made it: its nsfs file is bind-mounted onto
 // `path` (an empty file made here). Unmounted on destruction; the file stays for its

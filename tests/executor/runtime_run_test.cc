@@ -23,14 +23,7 @@ using nlohmann::json;
 
 constexpr const char* kRuntime = BT_RUNTIME_BIN;
 
-#define RUNTIME_TEST_PRECONDITIONS()                           \
-  do {                                                         \
-    const std::string skip_reason = RuntimeSkipReason();       \
-    if (!skip_reason.empty()) {                                \
-      WARN("SKIPPED: buildtool-runtime test " << skip_reason); \
-      return;                                                  \
-    }                                                          \
-  } while (0)
+#define RUNTIME_TEST_PRECONDITIONS() BT_SKIP_TEST_IF("buildtool-runtime test", RuntimeSkipReason())
 
 RuntimeBundle MakeBundle(const std::vector<std::string>& args) {
   std::string why;

@@ -60,14 +60,7 @@ std::string SandboxNetworkSkipReason() {
   return "";
 }
 
-#define SANDBOX_NETWORK_PRECONDITIONS()                         \
-  do {                                                          \
-    const std::string skip_reason = SandboxNetworkSkipReason(); \
-    if (!skip_reason.empty()) {                                 \
-      WARN("SKIPPED: sandbox network test " << skip_reason);    \
-      return;                                                   \
-    }                                                           \
-  } while (0)
+#define SANDBOX_NETWORK_PRECONDITIONS() BT_SKIP_TEST_IF("sandbox network test", SandboxNetworkSkipReason())
 
 TempDir MakeScratch() {
   Result<TempDir> dir = TempDir::Create("", "bt-sandbox-network-");

@@ -73,6 +73,17 @@ inline std::string RuntimeSkipReason() {
   return "";
 }
 
+// Ends the calling test with a loud warning (STYLE.md 2.11: tests that cannot run here say
+// so) when `reason`, a string expression such as RuntimeSkipReason(), is not empty.
+#define BT_SKIP_TEST_IF(what, reason)                 \
+  do {                                                \
+    const std::string bt_skip_reason_ = (reason);     \
+    if (!bt_skip_reason_.empty()) {                   \
+      WARN("SKIPPED: " << what << " " << bt_skip_reason_); \
+      return;                                         \
+    }                                                 \
+  } while (0)
+
 // The 14 capabilities of containerd's and BuildKit's default spec (CapBnd 00000000a80425fb).
 inline nlohmann::json DefaultCapabilities() {
   return nlohmann::json::array({"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER",
