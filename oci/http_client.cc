@@ -8,6 +8,8 @@
 #include <limits>
 #include <mutex>
 
+#include "oci/curl_library.h"
+
 namespace bt::oci {
 namespace {
 
@@ -54,29 +56,18 @@ bool HasLineBreakOrNul(std::string_view s) {
   return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
-// libcurl's process-wide state, set up once before the first handle (curl_global_init is not
-// safe to race with other libcurl calls).
-Result<void> InitLibcurl() {
-  static const CURLcode code = curl_global_init(CURL_GLOBAL_DEFAULT);
-  if (code != CURLE_OK) {
-    return MakeError(ErrorCode::kUnavailable,
-                     std::string("initialise libcurl: ") + curl_easy_strerror(code));
-  }
-  return {};
-}
-
 struct CurlDeleter {
-  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
+  void operator()(CURL* curl) const { Curl().easy_cleanup(curl); }
 };
 using CurlHandle = std::unique_ptr<CURL, CurlDeleter>;
 
 struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+  void operator()(curl_slist* list) const { Curl().slist_free_all(list); }
 };
 using CurlList = std::unique_ptr<curl_slist, SlistDeleter>;
 
 struct UrlDeleter {
-  void operator()(CURLU* url) const { curl_url_cleanup(url); }
+  void operator()(CURLU* url) const { Curl().url_cleanup(url); }
 };
 
 Error RequestError(ErrorCode code, const HttpRequest& request, std::string_view why) {
@@ -86,19 +77,19 @@ Error RequestError(ErrorCode code, const HttpRequest& request, std::string_view 
 // Refuses, before any connection, what libcurl must never see: a URL that does not parse, a
 // scheme other than http(s), a method or header that could smuggle a second line.
 Result<void> ValidateRequest(const HttpRequest& request) {
-  std::unique_ptr<CURLU, UrlDeleter> url(curl_url());
+  std::unique_ptr<CURLU, UrlDeleter> url(Curl().url());
   if (!url) return MakeError(ErrorCode::kInternal, "curl_url: out of memory");
-  const CURLUcode rc = curl_url_set(url.get(), CURLUPART_URL, request.url.c_str(), 0);
+  const CURLUcode rc = Curl().url_set(url.get(), CURLUPART_URL, request.url.c_str(), 0);
   if (rc != CURLUE_OK) {
     return RequestError(ErrorCode::kInvalidArgument, request,
-                        std::string("malformed URL: ") + curl_url_strerror(rc));
+                        std::string("malformed URL: ") + Curl().url_strerror(rc));
   }
   char* scheme = nullptr;
-  if (curl_url_get(url.get(), CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+  if (Curl().url_get(url.get(), CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
     return RequestError(ErrorCode::kInvalidArgument, request, "malformed URL: no scheme");
   }
   const std::string scheme_text = scheme;
-  curl_free(scheme);
+  Curl().free(scheme);
   if (!EqualsIgnoreCase(scheme_text, "http") && !EqualsIgnoreCase(scheme_text, "https")) {
     return RequestError(ErrorCode::kInvalidArgument, request,
                         "unsupported URL scheme \"" + scheme_text + "\" (only http and https)");
@@ -140,10 +131,10 @@ struct Transfer {
     for (auto& [name, value] : fields) response.headers.Add(std::move(name), std::move(value));
     fields.clear();
     long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    Curl().easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     response.status = status;
     char* effective = nullptr;
-    if (curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective) {
+    if (Curl().easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective) {
       response.url = effective;
     }
     if (sink->on_head) return sink->on_head(response);
@@ -327,11 +318,11 @@ struct HttpClient::Impl {
       if (!idle.empty()) {
         CurlHandle handle = std::move(idle.back());
         idle.pop_back();
-        curl_easy_reset(handle.get());
+        Curl().easy_reset(handle.get());
         return handle;
       }
     }
-    return CurlHandle(curl_easy_init());
+    return CurlHandle(Curl().easy_init());
   }
 
   void Release(CurlHandle handle) {
@@ -344,60 +335,60 @@ struct HttpClient::Impl {
                              char* error_buffer) {
     auto ok = [](CURLcode code) { return code == CURLE_OK; };
     bool set = true;
-    set &= ok(curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str()));
-    set &= ok(curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, kAllowedProtocols));
-    set &= ok(curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, kAllowedProtocols));
-    set &= ok(curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L));  // threads: no SIGALRM for DNS
-    set &= ok(curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer));
-    set &= ok(curl_easy_setopt(curl, CURLOPT_USERAGENT, options.user_agent.c_str()));
-    set &= ok(curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L));
-    set &= ok(curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_URL, request.url.c_str()));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_PROTOCOLS_STR, kAllowedProtocols));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, kAllowedProtocols));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_NOSIGNAL, 1L));  // threads: no SIGALRM for DNS
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_USERAGENT, options.user_agent.c_str()));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L));
     if (!options.ca_file.empty())
-      set &= ok(curl_easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str()));
-    set &= ok(curl_easy_setopt(curl, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L));
+      set &= ok(Curl().easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str()));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L));
     transfer.no_proxy = NoProxyList();
-    set &= ok(curl_easy_setopt(curl, CURLOPT_NOPROXY, transfer.no_proxy.c_str()));
-    set &= ok(curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, request.max_redirects > 0 ? 1L : 0L));
-    set &= ok(curl_easy_setopt(curl, CURLOPT_MAXREDIRS, static_cast<long>(request.max_redirects)));
-    set &= ok(curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_NOPROXY, transfer.no_proxy.c_str()));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_FOLLOWLOCATION, request.max_redirects > 0 ? 1L : 0L));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_MAXREDIRS, static_cast<long>(request.max_redirects)));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                                static_cast<long>(request.timeouts.connect.count())));
-    set &= ok(curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT,
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT,
                                static_cast<long>(request.timeouts.low_speed_bytes)));
-    set &= ok(curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
                                static_cast<long>(request.timeouts.low_speed_time.count())));
-    set &= ok(curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_TIMEOUT_MS,
                                static_cast<long>(request.timeouts.total.count())));
     if (request.decoding == ContentDecoding::kGzip) {
-      set &= ok(curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "gzip"));
+      set &= ok(Curl().easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "gzip"));
     } else {
-      set &= ok(curl_easy_setopt(curl, CURLOPT_HTTP_CONTENT_DECODING, 0L));
+      set &= ok(Curl().easy_setopt(curl, CURLOPT_HTTP_CONTENT_DECODING, 0L));
     }
     if (request.max_body_bytes) {
       // Refuses up front an answer whose Content-Length is over the cap; OnBody counts the rest.
       set &= ok(
-          curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+          Curl().easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
                            static_cast<curl_off_t>(std::min<std::uint64_t>(
                                *request.max_body_bytes, std::numeric_limits<curl_off_t>::max()))));
     }
 
     if (request.method == "GET" && !request.body) {
-      set &= ok(curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L));
+      set &= ok(Curl().easy_setopt(curl, CURLOPT_HTTPGET, 1L));
     } else if (request.method == "HEAD") {
-      set &= ok(curl_easy_setopt(curl, CURLOPT_NOBODY, 1L));
+      set &= ok(Curl().easy_setopt(curl, CURLOPT_NOBODY, 1L));
     } else {
       if (request.body) {
-        set &= ok(curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body->data()));
-        set &= ok(curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+        set &= ok(Curl().easy_setopt(curl, CURLOPT_POSTFIELDS, request.body->data()));
+        set &= ok(Curl().easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
                                    static_cast<curl_off_t>(request.body->size())));
       }
       if (request.method != "POST" || !request.body) {
-        set &= ok(curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str()));
+        set &= ok(Curl().easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str()));
       }
     }
 
     CurlList headers;
     auto append = [&](const std::string& line) {
-      curl_slist* next = curl_slist_append(headers.get(), line.c_str());
+      curl_slist* next = Curl().slist_append(headers.get(), line.c_str());
       if (next == nullptr) return false;
       headers.release();
       headers.reset(next);
@@ -409,22 +400,21 @@ struct HttpClient::Impl {
     }
     // No "Expect: 100-continue" round trip before a body; registries answer at once.
     if (request.body) set &= append("Expect:");
-    set &= ok(curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get()));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get()));
 
-    set &= ok(curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader));
-    set &= ok(curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer));
-    set &= ok(curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody));
-    set &= ok(curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer));
-    set &= ok(curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L));
-    set &= ok(curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnProgress));
-    set &= ok(curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &transfer));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_HEADERDATA, &transfer));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_WRITEDATA, &transfer));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_NOPROGRESS, 0L));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnProgress));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_XFERINFODATA, &transfer));
     if (!set) return RequestError(ErrorCode::kInternal, request, "libcurl refused an option");
     return headers;
   }
 };
 
 Result<std::unique_ptr<HttpClient>> HttpClient::Create(HttpClientOptions options) {
-  BT_TRY(InitLibcurl());
   if (options.user_agent.empty()) options.user_agent = DefaultUserAgent();
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
@@ -435,6 +425,7 @@ HttpClient::HttpClient(Key, std::unique_ptr<Impl> impl) : impl_(std::move(impl))
 HttpClient::~HttpClient() = default;
 
 Result<HttpResponse> HttpClient::Stream(const HttpRequest& request, const HttpBodySink& sink) {
+  BT_TRY(LoadLibcurl());
   BT_TRY(ValidateRequest(request));
   CurlHandle handle = impl_->Acquire();
   if (!handle) return RequestError(ErrorCode::kInternal, request, "curl_easy_init failed");
@@ -446,20 +437,20 @@ Result<HttpResponse> HttpClient::Stream(const HttpRequest& request, const HttpBo
   char error_buffer[CURL_ERROR_SIZE] = {};
   BT_ASSIGN_OR_RETURN(CurlList headers,
                       impl_->Configure(handle.get(), request, transfer, error_buffer));
-  const CURLcode code = curl_easy_perform(handle.get());
+  const CURLcode code = Curl().easy_perform(handle.get());
   if (code == CURLE_OK && !transfer.error && !transfer.head_delivered) {
     // An empty body (or HEAD): the sink still hears about the answer.
     Result<void> head = transfer.DeliverHead();
     if (!head) transfer.error = std::move(head).error();
   }
   // Options point into this frame (headers, buffers, transfer): drop them before reuse.
-  curl_easy_reset(handle.get());
+  Curl().easy_reset(handle.get());
   impl_->Release(std::move(handle));
 
   if (transfer.error) return Unexpected(std::move(*transfer.error));
   if (code == CURLE_FILESIZE_EXCEEDED && request.max_body_bytes) return transfer.BodyTooLarge();
   if (code != CURLE_OK) {
-    std::string why = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+    std::string why = error_buffer[0] != '\0' ? error_buffer : Curl().easy_strerror(code);
     if (code == CURLE_UNSUPPORTED_PROTOCOL) {
       why = "redirect to a scheme other than http or https refused (" + why + ")";
     }
