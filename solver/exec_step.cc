@@ -18,6 +18,7 @@
 #include "executor/sandbox/etc_files.h"
 #include "executor/sandbox/exec_user.h"
 #include "executor/sandbox/mount_stubs.h"
+#include "executor/sandbox/special_dirs.h"
 #include "executor/sandbox/runtime_config.h"
 #include "executor/sandbox/runtime_process.h"
 #include "solver/active_snapshot.h"
@@ -260,6 +261,7 @@ Result<std::vector<StepOutput>> RunExecStep(const StepContext& ctx, const ir::Ex
                       MountWritableRootfs(root, options.scratch_dir, active.id(), parent));
   BT_ASSIGN_OR_RETURN(executor::RootDir rootdir, executor::RootDir::Open(rootfs.path, "rootfs"));
 
+  BT_TRY(executor::CheckSpecialDirectories(rootdir));
   BT_ASSIGN_OR_RETURN(const executor::ExecUser user, executor::ResolveExecUser(rootdir, op.user));
   // The working directory is made when missing, 0755 and root's (runcexecutor's
   // MkdirAllAndChown with the root identity).

@@ -138,18 +138,28 @@ Result<std::string> SnapshotStore::Prepare(const std::optional<std::string>& par
   BT_ASSIGN_OR_RETURN(std::string id, RandomHexId(kIdLength / 2));
   const std::string dir = dir_ + "/" + id;
   if (::mkdir(dir.c_str(), 0700) != 0) return ErrnoError("mkdir", dir, errno);
+  // The id never reaches the caller when preparing fails (a full disk, say), so nothing else
+  // would ever remove the half-made directory: it goes here, on every failure.
+  if (Result<void> made = PrepareDirectory(id, parent, purpose); !made) {
+    (void)Remove(id);  // best effort: an uncommitted directory is never trusted anyway
+    return std::move(made).error().Wrap("prepare snapshot " + id);
+  }
+  return id;
+}
+
+Result<void> SnapshotStore::PrepareDirectory(const std::string& id,
+                                             const std::optional<std::string>& parent,
+                                             PrepareFor purpose) {
+  const std::string dir = dir_ + "/" + id;
   // diff/ becomes the container's root when it is the upper dir: it must be 0755.
   const std::string diff = dir + "/diff";
   if (::mkdir(diff.c_str(), 0755) != 0) return ErrnoError("mkdir", diff, errno);
   if (kind_ == SnapshotterKind::kOverlay) BT_TRY(MakeDir(dir + "/work"));
   if (parent) BT_TRY(WriteFileAtomically(dir, "parent", *parent + "\n"));
   if (kind_ == SnapshotterKind::kCopy && purpose == PrepareFor::kRootfs) {
-    if (Result<void> made = MakeRootfs(id, parent); !made) {
-      (void)Remove(id);  // best effort: an uncommitted directory is never trusted anyway
-      return std::move(made).error().Wrap("prepare snapshot " + id);
-    }
+    BT_TRY(MakeRootfs(id, parent));
   }
-  return id;
+  return {};
 }
 
 Result<void> SnapshotStore::MakeRootfs(const std::string& id,

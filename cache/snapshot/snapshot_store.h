@@ -115,6 +115,9 @@ class SnapshotStore {
  private:
   SnapshotStore(std::string dir, SnapshotterKind kind) : dir_(std::move(dir)), kind_(kind) {}
   Result<std::optional<std::string>> Parent(const std::string& id) const;
+  // Prepare's work inside the new snapshot's directory (diff/, work/, parent, rootfs/).
+  Result<void> PrepareDirectory(const std::string& id, const std::optional<std::string>& parent,
+                                PrepareFor purpose);
   Result<void> MakeRootfs(const std::string& id, const std::optional<std::string>& parent);
   Result<void> FlattenParentChain(const std::string& parent, const std::string& dest) const;
   Result<void> CommitRootfs(const std::string& id);

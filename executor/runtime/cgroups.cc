@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <string_view>
 
 #include "base/unique_fd.h"
@@ -95,6 +96,18 @@ ContainerCgroup& ContainerCgroup::operator=(ContainerCgroup&& other) noexcept {
 }
 
 ContainerCgroup::~ContainerCgroup() { (void)Remove(); }
+
+std::uint64_t ContainerCgroup::PidsLimitHits() const {
+  for (const auto& [mount_point, dir] : directories_) {
+    std::ifstream events(dir + "/pids.events");
+    std::string key;
+    std::uint64_t count = 0;
+    while (events >> key >> count) {
+      if (key == "max") return count;
+    }
+  }
+  return 0;
+}
 
 Result<void> ContainerCgroup::Remove() {
   while (!created_.empty()) {

@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,6 +43,9 @@ class ContainerCgroup {
   Result<void> Enter(pid_t pid) const;
   // The container's directory under v1 mount point `mount_point`, or "" when unused there.
   std::string DirectoryUnder(const std::string& mount_point) const;
+  // How often a fork or clone of the container failed on its pids.max (pids.events "max"),
+  // so a step that ran into its limit can say so; 0 without a pids cgroup.
+  std::uint64_t PidsLimitHits() const;
   // Removes the directories it created (the container must be gone).
   Result<void> Remove();
 

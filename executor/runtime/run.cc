@@ -276,6 +276,15 @@ Result<int> RunContainer(const RunOptions& options) {
   const std::optional<ChildFailure> failure = CollectFailure(runtime_end.get());
   if (failure) return FailureError(*failure);  // ContainerInit kills and reaps the init
   const int status = init.Wait(forwarded);
+  // A process that could not fork only says "can't fork"; the step's log should say why.
+  if (const std::uint64_t hits = cgroup.PidsLimitHits(); hits > 0 && options.warn) {
+    options.warn("pids limit reached: the container may have at most " +
+                 std::to_string(spec.linux.resources && spec.linux.resources->pids_limit
+                                    ? *spec.linux.resources->pids_limit
+                                    : 0) +
+                 " tasks (linux.resources.pids.limit), and " + std::to_string(hits) +
+                 " fork(s) failed on it");
+  }
   // The pid namespace is gone with the init; its cgroup can go too.
   const Result<void> removed = cgroup.Remove();
   if (!removed && options.warn) options.warn(removed.error().message);

@@ -111,7 +111,10 @@ json RuntimeConfig(const SandboxSpec& spec) {
                             "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
                             "/proc/sched_debug", "/sys/firmware", "/sys/devices/virtual/powercap",
                             "/proc/scsi"};
-    linux["readonlyPaths"] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
+    // containerd's list, plus /sys/fs/cgroup: on a cgroup v1 host runc 1.1 and crun 1.8 mount
+    // it as a tmpfs of per-controller binds and leave that tmpfs writable despite "ro".
+    linux["readonlyPaths"] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+                              "/sys/fs/cgroup"};
     linux["seccomp"] = DefaultSeccompProfile(caps, spec.arch);
   }
   if (!spec.cgroups_path.empty()) {

@@ -12,13 +12,8 @@
 set -uo pipefail
 buildtool=$1
 runtime=${2:-}
-if [ "$(id -u)" != 0 ]; then echo "SKIPPED: RUN needs root"; exit 0; fi
-if [ ! -x /bin/busybox ]; then echo "FAILED: busybox-static is missing (.ci/install-deps)"; exit 1; fi
-if ! unshare --mount --pid --uts --ipc --net --fork true 2>/dev/null ||
-   ! awk '$5 == "/" {found=1} END {exit !found}' /proc/self/mountinfo; then
-  echo "SKIPPED: no namespaces here, or \"/\" is not a mount point (a chroot): RUN cannot sandbox"
-  exit 0
-fi
+. "$(dirname "$0")/sandbox_lib.sh"
+sandbox_preflight
 work=$(mktemp -d "${TMPDIR:-/tmp}/bt-e2e-run.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root=$work/root
@@ -35,24 +30,7 @@ flags=()
 [ -n "$runtime" ] && flags+=(--runtime "$runtime")
 
 ctx=$work/ctx
-mkdir -p "$ctx/bb"/{bin,etc,root,tmp}
-chmod 1777 "$ctx/bb/tmp"
-cp /bin/busybox "$ctx/bb/bin/busybox"
-for a in cat chmod chown cp echo env false find grep gzip head id ln ls mkdir mv rm sed sh \
-         sleep sort stat tail tar test touch true wc hostname setsid ps kill nc wget ip \
-         printf tr cut; do
-  ln -s busybox "$ctx/bb/bin/$a"
-done
-cat >"$ctx/bb/etc/passwd" <<'P'
-root:x:0:0:root:/root:/bin/sh
-app:x:1000:1000:app:/home/app:/bin/sh
-P
-cat >"$ctx/bb/etc/group" <<'G'
-root:x:0:
-wheel:x:10:app
-audio:x:20:app
-app:x:1000:
-G
+make_busybox_base "$ctx/bb" || exit 1
 echo "from the context" >"$ctx/data.txt"
 
 # build DOCKERFILE-BODY [FLAGS...]: the body runs on the busybox base; sets $rc and $log,
