@@ -4,9 +4,11 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "solver/ir_overloaded.h"
 
@@ -165,17 +167,25 @@ Result<std::string> ResolveRuntime(const RunFlags& flags) {
     }
     return MakeError(ErrorCode::kNotFound, "--runtime " + flags.runtime + ": not found in PATH");
   }
+  // Beside this executable: as the kernel names it, else as it was started (the kernel's
+  // name can be a path from outside a chroot that was entered through a bind mount).
+  std::vector<std::string> candidates;
   char self[PATH_MAX];
   const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return ErrnoError("readlink", "/proc/self/exe", errno);
-  std::string dir(self, static_cast<std::size_t>(n));
-  dir.resize(dir.rfind('/'));
-  const std::string bundled = dir + "/buildtool-runtime";
-  if (::access(bundled.c_str(), X_OK) != 0) {
-    return MakeError(ErrorCode::kNotFound, "the bundled runtime " + bundled +
-                                               " is missing (it is installed beside buildtool)");
+  if (n > 0) candidates.emplace_back(self, static_cast<std::size_t>(n));
+  if (char* started = ::realpath(program_invocation_name, nullptr)) {
+    candidates.emplace_back(started);
+    ::free(started);
   }
-  return bundled;
+  for (std::string dir : candidates) {
+    dir.resize(dir.rfind('/'));
+    const std::string bundled = dir + "/buildtool-runtime";
+    if (::access(bundled.c_str(), X_OK) == 0) return bundled;
+  }
+  return MakeError(ErrorCode::kNotFound,
+                   "the bundled runtime buildtool-runtime is missing beside " +
+                       (candidates.empty() ? std::string("buildtool") : candidates.front()) +
+                       " (it is installed with it)");
 }
 
 }  // namespace bt::cli

@@ -228,6 +228,7 @@ TEST_CASE("buildtool-runtime, runc and crun agree on a user, capabilities, rlimi
 
 TEST_CASE("buildtool-runtime, runc and crun agree on a user-namespaced container",
           "[executor][runtime_differential][root]") {
+  BT_SKIP_TEST_IF("runtime differential test", UserNamespaceSkipReason());
   CompareRuntimes("userns", [](RuntimeBundle& b) {
     ::chmod(b.path().c_str(), 0755);  // reachable for the container's root, host uid 100000
     b.config["linux"]["namespaces"].push_back({{"type", "user"}});

@@ -399,7 +399,7 @@ TEST_CASE("errors also go to --log, in runc's text or json format",
 
 TEST_CASE("a user namespace maps the container's root to the configured host ids",
           "[executor][runtime_run][root]") {
-  RUNTIME_TEST_PRECONDITIONS();
+  BT_SKIP_TEST_IF("user namespace test", UserNamespaceSkipReason());
   RuntimeBundle b = MakeBundle(
       {"sh", "-c",
        "id; cat /proc/self/uid_map /proc/self/gid_map; ls -ln /bin/busybox | awk '{print $3}'"});
@@ -420,7 +420,7 @@ TEST_CASE("a user namespace maps the container's root to the configured host ids
 
 TEST_CASE("sysfs in a user namespace without a network namespace is the host's, bound read-only",
           "[executor][runtime_run][root]") {
-  RUNTIME_TEST_PRECONDITIONS();
+  BT_SKIP_TEST_IF("user namespace test", UserNamespaceSkipReason());
   RuntimeBundle b =
       MakeBundle({"sh", "-c",
                   "awk '$5 == \"/sys\"' /proc/self/mountinfo | sed 's/.* - //' | cut -d' ' -f1; "
@@ -440,7 +440,7 @@ TEST_CASE("sysfs in a user namespace without a network namespace is the host's, 
 
 TEST_CASE("an unprivileged user runs a rootless container in its own user namespace",
           "[executor][runtime_run][root]") {
-  RUNTIME_TEST_PRECONDITIONS();
+  BT_SKIP_TEST_IF("user namespace test", UserNamespaceSkipReason());
   if (::access("/usr/bin/setpriv", X_OK) != 0) {
     WARN("SKIPPED: needs setpriv (util-linux) to drop to an unprivileged user");
     return;

@@ -73,6 +73,27 @@ inline std::string RuntimeSkipReason() {
   return "";
 }
 
+// Why containers with a user namespace cannot run here ("" when they can): the kernel refuses
+// CLONE_NEWUSER to a chrooted process, and a sysctl or container may forbid it.
+inline std::string UserNamespaceSkipReason() {
+  const std::string base = RuntimeSkipReason();
+  if (!base.empty()) return base;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int null_fd = ::open("/dev/null", O_WRONLY);
+    ::dup2(null_fd, 1);
+    ::dup2(null_fd, 2);
+    ::execlp("unshare", "unshare", "--user", "true", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return "cannot create a user namespace here (a chroot, or user namespaces disabled)";
+  }
+  return "";
+}
+
 // Ends the calling test with a loud warning (STYLE.md 2.11: tests that cannot run here say
 // so) when `reason`, a string expression such as RuntimeSkipReason(), is not empty.
 #define BT_SKIP_TEST_IF(what, reason)                 \
