@@ -86,6 +86,17 @@ Result<CgroupLayout> ParseCgroupLayout(std::string_view mountinfo, std::string_v
     for (const std::string_view opt : Split(dash[3], ',')) {
       if (!IsMountOption(opt)) h.controllers.emplace_back(opt);
     }
+    // A hierarchy can be mounted more than once (a bind of /sys into a chroot, say): one entry
+    // per hierarchy, the first one, as runc's GetCgroupMounts, unless a later one is the
+    // canonical mount under /sys/fs/cgroup.
+    const auto same = std::find_if(layout.v1.begin(), layout.v1.end(), [&](const CgroupHierarchy& o) {
+      return o.controllers == h.controllers;
+    });
+    if (same != layout.v1.end()) {
+      const auto canonical = [](const std::string& p) { return p.rfind("/sys/fs/cgroup/", 0) == 0; };
+      if (!canonical(same->mount_point) && canonical(h.mount_point)) *same = std::move(h);
+      continue;
+    }
     layout.v1.push_back(std::move(h));
   }
   for (const std::string_view line : Split(cgroup_file, '\n')) {

@@ -38,6 +38,23 @@ TEST_CASE("the hybrid layout lists each v1 hierarchy with its controllers and ou
   CHECK(layout->FindV1("memory") == nullptr);
 }
 
+TEST_CASE("a hierarchy mounted twice (/sys bound into a chroot) is listed once, at /sys/fs/cgroup",
+          "[executor][runtime_cgroup_layout]") {
+  // The chroot's bind comes first in this mountinfo: the canonical mount still wins.
+  const std::string mountinfo =
+      std::string("22 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n") +
+      "90 22 0:36 / /srv/chroot/sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n" + kHybridMountinfo +
+      "91 22 0:29 / /srv/chroot/sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct\n";
+  Result<CgroupLayout> layout = ParseCgroupLayout(mountinfo, kHybridCgroup);
+  REQUIRE(layout.has_value());
+  REQUIRE(layout->v1.size() == 3);
+  const CgroupHierarchy* pids = layout->FindV1("pids");
+  REQUIRE(pids != nullptr);
+  CHECK(pids->mount_point == "/sys/fs/cgroup/pids");
+  CHECK(pids->own_path == "/build/a");
+  CHECK(layout->FindV1("cpu")->mount_point == "/sys/fs/cgroup/cpu,cpuacct");
+}
+
 TEST_CASE("a unified host has cgroup2 at /sys/fs/cgroup and no v1 hierarchy",
           "[executor][runtime_cgroup_layout]") {
   Result<CgroupLayout> layout = ParseCgroupLayout(
