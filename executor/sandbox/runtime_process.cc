@@ -136,9 +136,17 @@ Result<RuntimeOutcome> RunOciRuntime(const RuntimeInvocation& inv) {
   if (::pipe2(err_pipe, O_CLOEXEC) != 0) return ErrnoError("pipe", "", errno);
   UniqueFd err_read(err_pipe[0]), err_write(err_pipe[1]);
 
+  // Standard input is an empty pipe whose writer is gone: reads see end of file at once, as
+  // from /dev/null, but no host file is handed into the container (a host /dev/null would
+  // show in /proc/<pid>/fd/0 under its host path).
+  int in_pipe[2];
+  if (::pipe2(in_pipe, O_CLOEXEC) != 0) return ErrnoError("pipe", "", errno);
+  UniqueFd in_read(in_pipe[0]);
+  UniqueFd(in_pipe[1]).Reset();
+
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, in_read.get(), 0);
   posix_spawn_file_actions_adddup2(&actions, out_write.get(), 1);
   posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
   posix_spawnattr_t attr;
@@ -166,6 +174,7 @@ Result<RuntimeOutcome> RunOciRuntime(const RuntimeInvocation& inv) {
                          std::string(std::strerror(spawn_error)));
   }
   SpawnedChild child(pid);
+  in_read.Reset();
   out_write.Reset();
   err_write.Reset();
 

@@ -1,7 +1,7 @@
 // Runs an OCI runtime (`RUNTIME --root STATE --log LOG --log-format json run --bundle B
 // --pid-file P ID`, the command line runc, crun and buildtool-runtime share) on a prepared
 // bundle in the foreground, as BuildKit's runc executor does, and streams the container's
-// stdout and stderr to a callback as they come. Stopping is polled: when `stopping` turns
+// stdout and stderr to a callback as they come; its stdin is empty (end of file at once). Stopping is polled: when `stopping` turns
 // true the container's init is killed (SIGKILL through the pid file, so the whole pid
 // namespace goes), then the runtime itself if it lingers. Thread-safe: each call is its own
 // process; the callbacks run on the calling thread.
