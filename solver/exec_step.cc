@@ -251,10 +251,15 @@ Result<std::vector<StepOutput>> RunExecStep(const StepContext& ctx, const ir::Ex
                                             const ExecStepOptions& options) {
   if (op.args.empty()) return Invalid("RUN with an empty command");
   BT_ASSIGN_OR_RETURN(const std::optional<std::string> parent, RootParent(op, inputs));
-  BT_ASSIGN_OR_RETURN(TempDir bundle, TempDir::Create(options.scratch_dir, "run-"));
+  BT_ASSIGN_OR_RETURN(TempDir bundle_parent, TempDir::Create(options.scratch_dir, "run-"));
+  // The bundle lives in memory: config.json holds the step's environment, secrets given with
+  // env= included, and a secret must never reach a disk (SECURITY.md case 18).
+  BT_ASSIGN_OR_RETURN(executor::MountedTree bundle_fs,
+                      executor::MountTmpfs(bundle_parent.path() + "/bundle", 0700, 16 << 20));
+  const std::string& bundle = bundle_fs.path();
   StepMounts held;
   executor::SandboxSpec spec;
-  BT_TRY(PrepareMounts(ctx, op, inputs, root, options, bundle.path(), held, spec));
+  BT_TRY(PrepareMounts(ctx, op, inputs, root, options, bundle, held, spec));
 
   BT_ASSIGN_OR_RETURN(ActiveSnapshot active, ActiveSnapshot::Prepare(ctx, parent));
   BT_ASSIGN_OR_RETURN(WritableRootfs rootfs,
@@ -314,7 +319,7 @@ Result<std::vector<StepOutput>> RunExecStep(const StepContext& ctx, const ir::Ex
   };
   std::vector<executor::SandboxMount> etc_mounts;
   for (const auto& [name, text] : etc) {
-    const std::string file = bundle.path() + "/etc-" + name;
+    const std::string file = bundle + "/etc-" + name;
     BT_TRY(WriteFile(file, text, 0644));
     executor::SandboxMount m;
     m.destination = std::string("/etc/") + name;
@@ -337,16 +342,16 @@ Result<std::vector<StepOutput>> RunExecStep(const StepContext& ctx, const ir::Ex
   }
 
   {
-    std::ofstream config(bundle.path() + "/config.json");
+    std::ofstream config(bundle + "/config.json");
     config << executor::RuntimeConfig(spec).dump();
-    if (!config.flush()) return ErrnoError("write", bundle.path() + "/config.json", errno);
+    if (!config.flush()) return ErrnoError("write", bundle + "/config.json", errno);
   }
   if (ctx.Stopping()) return MakeError(ErrorCode::kCancelled, "the build is stopping");
 
   executor::RuntimeInvocation run;
   run.runtime = options.runtime;
   run.state_root = options.scratch_dir + "/runtime";
-  run.bundle = bundle.path();
+  run.bundle = bundle;
   run.id = id;
   run.output = [&ctx](int stream, std::string_view data) {
     ctx.progress->Emit(LogEvent{ctx.digest, stream, std::string(data), std::chrono::system_clock::now()});
