@@ -179,6 +179,12 @@ Result<void> StageDispatcher::DispatchWorkdir(std::size_t index, StageState& s,
 
 Result<void> StageDispatcher::DispatchRun(std::size_t index, StageState& s, const RunCmd& c,
                                           std::vector<StageState>& stages) {
+  if (!c.devices.empty()) {
+    // BuildKit hands CDI devices to a step under the `device` entitlement; buildtool has no
+    // CDI registry yet, and running the step without its device would be a silent fallback.
+    return Invalid("RUN --device is not supported by buildtool yet (CDI devices, entitlement "
+                   "\"device\"): " + c.devices.front().name);
+  }
   std::vector<std::string> args = c.command.cmd_line;
   std::optional<ir::Edge> script;  // a heredoc with a shebang, run as a file
   if (!c.command.files.empty()) {

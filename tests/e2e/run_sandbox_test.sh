@@ -177,6 +177,10 @@ build 'RUN cat /etc/hosts > /hosts-extra' --add-host "db.internal:10.1.2.3" --ad
 grep -q "^10.1.2.3	db.internal$" "$out/hosts-extra" && grep -q "^2001:db8::1	v6.internal$" "$out/hosts-extra" &&
   ok "--add-host entries in /etc/hosts" || fail "--add-host: $(cat "$out/hosts-extra" 2>&1)"
 
+build 'RUN --device=vendor.com/gpu=0 true'
+[ $rc != 0 ] && grep -q "RUN --device is not supported" <<<"$log" && ok "RUN --device is refused, not ignored" ||
+  fail "RUN --device: rc=$rc $(tail -n 3 <<<"$log")"
+
 # Cached: the second identical build runs nothing.
 build 'RUN echo cached-step > /cached'
 build 'RUN echo cached-step > /cached'
