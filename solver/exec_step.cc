@@ -241,6 +241,52 @@ Result<void> PrepareMounts(const StepContext& ctx, const ir::ExecOp& op,
   return {};
 }
 
+// The process's environment: the op's, its proxy variables, and what runc would add itself
+// (HOME from /etc/passwd, libcontainer getUserHome) or containerd's default PATH, so that
+// every runtime gives the same environment.
+void AddProcessEnv(const ir::ExecOp& op, const executor::ExecUser& user, std::vector<std::string>& env) {
+  for (const auto& [k, v] : op.env) env.push_back(k + "=" + v);
+  for (const auto& [k, v] : op.proxy_env) env.push_back(k + "=" + v);
+  bool has_path = false;
+  bool has_home = false;
+  for (const std::string& e : env) {
+    has_path = has_path || e.rfind("PATH=", 0) == 0;
+    has_home = has_home || e.rfind("HOME=", 0) == 0;
+  }
+  if (!has_home) env.push_back("HOME=" + user.home);
+  if (!has_path) env.insert(env.begin(), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+}
+
+// /etc/hosts, /etc/resolv.conf and /etc/hostname of the step: files written in the bundle,
+// bound read-only over the image's.
+Result<std::vector<executor::SandboxMount>> EtcMounts(const ir::ExecOp& op,
+                                                      const ExecStepOptions& options,
+                                                      const executor::SandboxSpec& spec,
+                                                      const std::string& bundle) {
+  std::vector<executor::ExtraHost> extra_hosts;
+  for (const ir::ExtraHost& h : op.extra_hosts) extra_hosts.push_back({h.host, h.ip});
+  const std::string& resolv = spec.network == executor::StepNetwork::kHost
+                                  ? options.host_resolv_conf
+                                  : options.sandbox_resolv_conf;
+  const std::pair<const char*, std::string> files[] = {
+      {"hosts", executor::HostsFile(spec.hostname, extra_hosts)},
+      {"resolv.conf", executor::ResolvConfFor(resolv, spec.network)},
+      {"hostname", executor::HostnameFile(spec.hostname)},
+  };
+  std::vector<executor::SandboxMount> mounts;
+  for (const auto& [name, text] : files) {
+    const std::string file = bundle + "/etc-" + name;
+    BT_TRY(WriteFile(file, text, 0644));
+    executor::SandboxMount m;
+    m.destination = std::string("/etc/") + name;
+    m.source = file;
+    m.readonly = true;
+    m.options = {"nosuid", "noexec", "nodev"};
+    mounts.push_back(std::move(m));
+  }
+  return mounts;
+}
+
 std::atomic<std::uint64_t> g_container_counter{0};
 
 }  // namespace
@@ -276,19 +322,7 @@ Result<std::vector<StepOutput>> RunExecStep(const StepContext& ctx, const ir::Ex
   BT_TRY(rootdir.MkdirAll(cwd, dirs, nullptr));
 
   spec.args = op.args;
-  for (const auto& [k, v] : op.env) spec.env.push_back(k + "=" + v);
-  for (const auto& [k, v] : op.proxy_env) spec.env.push_back(k + "=" + v);
-  bool has_path = false;
-  bool has_home = false;
-  for (const std::string& e : spec.env) {
-    has_path = has_path || e.rfind("PATH=", 0) == 0;
-    has_home = has_home || e.rfind("HOME=", 0) == 0;
-  }
-  // runc sets HOME from /etc/passwd when the env has none (libcontainer getUserHome); done
-  // here so that every runtime gives the same environment.
-  if (!has_home) spec.env.push_back("HOME=" + user.home);
-  // What a container gets when its image sets no PATH (containerd's oci.DefaultPathEnv).
-  if (!has_path) spec.env.insert(spec.env.begin(), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  AddProcessEnv(op, user, spec.env);
   spec.cwd = op.cwd;
   spec.uid = user.uid;
   spec.gid = user.gid;
@@ -306,29 +340,8 @@ Result<std::vector<StepOutput>> RunExecStep(const StepContext& ctx, const ir::Ex
     spec.cgroups_path = "/buildtool/" + id;
   }
 
-  // /etc/hosts, /etc/resolv.conf and /etc/hostname: files of the bundle, bound read-only.
-  std::vector<executor::ExtraHost> extra_hosts;
-  for (const ir::ExtraHost& h : op.extra_hosts) extra_hosts.push_back({h.host, h.ip});
-  const std::pair<const char*, std::string> etc[] = {
-      {"hosts", executor::HostsFile(spec.hostname, extra_hosts)},
-      {"resolv.conf", executor::ResolvConfFor(spec.network == executor::StepNetwork::kHost
-                                                  ? options.host_resolv_conf
-                                                  : options.sandbox_resolv_conf,
-                                              spec.network)},
-      {"hostname", executor::HostnameFile(spec.hostname)},
-  };
-  std::vector<executor::SandboxMount> etc_mounts;
-  for (const auto& [name, text] : etc) {
-    const std::string file = bundle + "/etc-" + name;
-    BT_TRY(WriteFile(file, text, 0644));
-    executor::SandboxMount m;
-    m.destination = std::string("/etc/") + name;
-    m.source = file;
-    m.readonly = true;
-    m.options = {"nosuid", "noexec", "nodev"};
-    etc_mounts.push_back(std::move(m));
-  }
-  spec.mounts.insert(spec.mounts.begin(), etc_mounts.begin(), etc_mounts.end());
+  BT_ASSIGN_OR_RETURN(std::vector<executor::SandboxMount> etc, EtcMounts(op, options, spec, bundle));
+  spec.mounts.insert(spec.mounts.begin(), etc.begin(), etc.end());
 
   std::vector<std::string> destinations;
   for (const executor::SandboxMount& m : spec.mounts) destinations.push_back(m.destination);
