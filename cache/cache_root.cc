@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <set>
 
+#include "cache/cache_mounts.h"
 #include "cache/lease.h"
 
 namespace bt::cache {
@@ -51,6 +52,9 @@ Result<DiskUsage> ComputeDiskUsage(CacheRoot& root) {
     usage.blob_bytes += size;
     ++usage.blob_count;
   }
+  BT_ASSIGN_OR_RETURN(const CacheMountUsage mounts, MeasureCacheMounts(root.cache_mounts_dir()));
+  usage.cache_mount_bytes = mounts.bytes;
+  usage.cache_mount_count = mounts.instances;
   return usage;
 }
 

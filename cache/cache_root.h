@@ -28,6 +28,8 @@ class CacheRoot {
   // <root>/tmp: scratch space of running builds (mount points, flattened trees), on the same
   // filesystem as the snapshots.
   std::string tmp_dir() const { return path_ + "/tmp"; }
+  // RUN --mount=type=cache directories (cache/cache_mounts.h).
+  std::string cache_mounts_dir() const { return path_ + "/cache-mounts"; }
   ContentStore& content() { return *content_; }
   SnapshotStore& snapshots() { return *snapshots_; }
   MetadataDb& db() { return *db_; }
@@ -52,6 +54,8 @@ struct DiskUsage {
   std::uint64_t reclaimable_bytes = 0;  // of records no live lease holds
   std::uint64_t blob_bytes = 0;         // the content store's blobs
   std::size_t blob_count = 0;
+  std::uint64_t cache_mount_bytes = 0;  // RUN --mount=type=cache directories
+  std::size_t cache_mount_count = 0;
 };
 
 // Reads the DB and the content store (one read transaction; blobs by size).

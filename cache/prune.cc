@@ -8,6 +8,7 @@
 #include <set>
 
 #include "cache/build_scratch.h"
+#include "cache/cache_mounts.h"
 #include "cache/lease.h"
 
 namespace bt::cache {
@@ -122,6 +123,13 @@ Result<PruneReport> Prune(CacheRoot& root, const PruneOptions& options) {
   }
   BT_ASSIGN_OR_RETURN(report.abandoned_ingests_removed, root.content().RemoveAbandonedIngests());
   BT_ASSIGN_OR_RETURN(report.scratch_dirs_removed, RemoveAbandonedScratchDirs(root));
+  // Cache mounts have no last-use time or size budget of their own: like BuildKit's
+  // exec.cachemount records they go when the prune is not limited, unless a build holds them.
+  if (!options.keep_bytes && !options.unused_for) {
+    BT_ASSIGN_OR_RETURN(const CacheMountUsage mounts, PruneCacheMounts(root.cache_mounts_dir()));
+    report.cache_mounts_removed = mounts.instances;
+    report.cache_mount_bytes_freed = mounts.bytes;
+  }
   return report;
 }
 

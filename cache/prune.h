@@ -35,6 +35,8 @@ struct PruneReport {
   std::size_t stale_leases_reaped = 0;
   std::size_t abandoned_ingests_removed = 0;  // partial blobs whose writer is gone
   std::size_t scratch_dirs_removed = 0;       // tmp/ dirs of builds that were killed
+  std::size_t cache_mounts_removed = 0;       // RUN cache-mount instances no build held
+  std::uint64_t cache_mount_bytes_freed = 0;  // their sizes (not part of freed_bytes)
 };
 
 Result<PruneReport> Prune(CacheRoot& root, const PruneOptions& options);

@@ -63,6 +63,8 @@ int RunDu(const std::string& root_flag, DuDetail detail) {
   std::printf("Total:\t\t%s\n", HumanSize(usage->records_bytes).c_str());
   std::printf("Blobs:\t\t%s in %zu blobs\n", HumanSize(usage->blob_bytes).c_str(),
               usage->blob_count);
+  std::printf("Cache mounts:\t%s in %zu\n", HumanSize(usage->cache_mount_bytes).c_str(),
+              usage->cache_mount_count);
   return 0;
 }
 

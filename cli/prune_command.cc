@@ -52,12 +52,14 @@ int RunPrune(const PruneFlags& flags) {
   std::printf(
       "Total:\t%llu bytes freed, %zu records, %zu snapshots, %zu unreferenced blobs (%llu "
       "bytes), %zu stale leases, %zu partial downloads, %zu context stat caches, %zu scratch "
-      "dirs of killed builds\n",
-      static_cast<unsigned long long>(report->freed_bytes + report->blob_bytes_freed),
+      "dirs of killed builds, %zu cache mounts (%llu bytes)\n",
+      static_cast<unsigned long long>(report->freed_bytes + report->blob_bytes_freed +
+                                      report->cache_mount_bytes_freed),
       report->removed.size(), report->snapshots_removed, report->blobs_removed,
       static_cast<unsigned long long>(report->blob_bytes_freed), report->stale_leases_reaped,
       report->abandoned_ingests_removed, report->stat_caches_removed,
-      report->scratch_dirs_removed);
+      report->scratch_dirs_removed, report->cache_mounts_removed,
+      static_cast<unsigned long long>(report->cache_mount_bytes_freed));
   return 0;
 }
 

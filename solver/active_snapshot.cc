@@ -7,25 +7,9 @@
 #include <chrono>
 #include <utility>
 
-#include <ftw.h>
+#include "cache/tree_bytes.h"
 
 namespace bt::solver {
-namespace {
-
-thread_local std::uint64_t g_size_total = 0;
-
-int AddSize(const char*, const struct stat* st, int type, struct FTW*) {
-  if (type == FTW_F && S_ISREG(st->st_mode)) g_size_total += static_cast<std::uint64_t>(st->st_size);
-  return 0;
-}
-
-}  // namespace
-
-Result<std::uint64_t> DiffSize(const std::string& dir) {
-  g_size_total = 0;
-  if (::nftw(dir.c_str(), AddSize, 32, FTW_PHYS) != 0) return ErrnoError("measure", dir, errno);
-  return g_size_total;
-}
 
 Result<ActiveSnapshot> ActiveSnapshot::Prepare(const StepContext& ctx,
                                                const std::optional<std::string>& parent,
@@ -64,7 +48,7 @@ ActiveSnapshot::~ActiveSnapshot() {
 
 Result<StepOutput> ActiveSnapshot::Commit() {
   BT_CHECK(root_ != nullptr);
-  BT_ASSIGN_OR_RETURN(const std::uint64_t size, DiffSize(root_->snapshots().DiffPath(id_)));
+  BT_ASSIGN_OR_RETURN(const std::uint64_t size, cache::TreeBytes(root_->snapshots().DiffPath(id_)));
   BT_TRY(root_->snapshots().Commit(id_));
   BT_TRY(root_->db().Update([&](cache::WriteTxn& txn) -> Result<void> {
     cache::SnapshotRecord record;

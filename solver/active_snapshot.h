@@ -44,7 +44,4 @@ class ActiveSnapshot {
   std::optional<std::string> parent_;
 };
 
-// The bytes a diff directory holds (regular files' sizes; directories and links count 0).
-Result<std::uint64_t> DiffSize(const std::string& dir);
-
 }  // namespace bt::solver

@@ -11,6 +11,7 @@
 
 #include "base/atomic_file.h"
 #include "base/temp_dir.h"
+#include "cache/cache_mounts.h"
 #include "executor/fileop/apply_file_actions.h"
 #include "executor/fileop/root_dir.h"
 #include "executor/mount/bind_mount.h"
@@ -22,7 +23,6 @@
 #include "executor/sandbox/runtime_config.h"
 #include "executor/sandbox/runtime_process.h"
 #include "solver/active_snapshot.h"
-#include "solver/cache_mounts.h"
 #include "solver/ir_overloaded.h"
 #include "solver/tree_view.h"
 
@@ -85,7 +85,7 @@ Result<void> CopyTree(const executor::SourceTree& src, const std::string& dest,
 struct StepMounts {
   std::vector<TreeView> views;                  // input trees read by binds
   std::vector<TempDir> copies;                  // writable or filtered copies
-  std::vector<CacheMountHold> caches;           // held cache instances
+  std::vector<cache::CacheMountHold> caches;           // held cache instances
   std::vector<executor::MountedTree> mounts;    // binds and tmpfs at the bundle's mount points
   std::vector<executor::AgentSocketProxy> agents;  // ssh agent relays, stopped first
 };
@@ -156,7 +156,7 @@ Result<void> PrepareMounts(const StepContext& ctx, const ir::ExecOp& op,
               return {};
             },
             [&](const ir::CacheMount& c) -> Result<void> {
-              CacheMountSeed seed;
+              cache::CacheMountSeed seed;
               if (c.source != ir::kScratch) {
                 const Tree& from = inputs.at(static_cast<std::size_t>(c.source));
                 seed = [&, from](const std::string& dir) -> Result<void> {
@@ -165,8 +165,16 @@ Result<void> PrepareMounts(const StepContext& ctx, const ir::ExecOp& op,
                                   dir, options.file_actions);
                 };
               }
-              BT_ASSIGN_OR_RETURN(CacheMountHold hold,
-                                  HoldCacheMount(root.path() + "/cache-mounts", c, seed, stopping));
+              cache::CacheMountSpec want;
+              want.id = c.id;
+              want.sharing = c.sharing == ir::CacheSharing::kShared    ? cache::CacheMountSharing::kShared
+                             : c.sharing == ir::CacheSharing::kPrivate ? cache::CacheMountSharing::kPrivate
+                                                                       : cache::CacheMountSharing::kLocked;
+              want.mode = c.mode;
+              want.uid = c.uid;
+              want.gid = c.gid;
+              BT_ASSIGN_OR_RETURN(cache::CacheMountHold hold,
+                                  cache::HoldCacheMount(root.cache_mounts_dir(), want, seed, stopping));
               // With `from`, `source` picks the part of the seed; without, a directory of the
               // cache. Either way it is resolved in-root and bound through an fd (case 9).
               Result<executor::MountedTree> bound = executor::BindInRoot(hold.dir(), c.selector, point);

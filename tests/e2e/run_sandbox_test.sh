@@ -134,6 +134,12 @@ build 'RUN --mount=type=cache,target=/c echo one >> /c/log && cat /c/log > /cach
 [ "$(cat "$out/cache-seen" 2>/dev/null | wc -l)" = 2 ] && ok "cache mount persists across builds" ||
   fail "cache mount: $(cat "$out/cache-seen" 2>&1)"
 [ ! -e "$out/c/log" ] && ok "cache mount content not in the result" || fail "cache content in the result"
+"$buildtool" du --root "$root" | grep -q "^Cache mounts:.* in 1$" && ok "du counts the cache mount" ||
+  fail "du: $("$buildtool" du --root "$root" | tail -n 2)"
+"$buildtool" prune --root "$root" >/dev/null && "$buildtool" du --root "$root" | grep -q "^Cache mounts:.* in 0$" &&
+  ok "prune removes a cache mount no build holds" || fail "prune left the cache mount"
+build 'RUN --mount=type=cache,target=/c test ! -e /c/log && echo fresh > /cache-after-prune'
+expect_file "after prune the cache mount starts empty" cache-after-prune fresh
 build 'RUN --mount=type=cache,id=../../../../../../../..'"$host"',target=/c touch /c/BREAKOUT'
 [ ! -e "$host/BREAKOUT" ] && ok "cache id is an opaque key (case 10)" || fail "cache id escaped to the host"
 

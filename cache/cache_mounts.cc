@@ -1,5 +1,6 @@
-#include "solver/cache_mounts.h"
+#include "cache/cache_mounts.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -8,11 +9,13 @@
 
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "base/temp_dir.h"
+#include "cache/tree_bytes.h"
 #include "oci/digest.h"
 
-namespace bt::solver {
+namespace bt::cache {
 namespace {
 
 Result<void> MkdirIfMissing(const std::string& path, mode_t mode) {
@@ -33,7 +36,7 @@ Result<UniqueFd> TryLock(const std::string& path, int operation) {
 }
 
 // Creates the instance directory complete: seeded, chmod/chown'ed, then renamed into place.
-Result<void> EnsureInstance(const std::string& dir, const ir::CacheMount& mount,
+Result<void> EnsureInstance(const std::string& dir, const CacheMountSpec& mount,
                             const CacheMountSeed& seed) {
   struct stat st;
   if (::lstat(dir.c_str(), &st) == 0) {
@@ -53,7 +56,7 @@ Result<void> EnsureInstance(const std::string& dir, const ir::CacheMount& mount,
 }  // namespace
 
 Result<CacheMountHold> HoldCacheMount(const std::string& cache_mounts_dir,
-                                      const ir::CacheMount& mount, const CacheMountSeed& seed,
+                                      const CacheMountSpec& mount, const CacheMountSeed& seed,
                                       const std::function<bool()>& stopping) {
   BT_TRY(MkdirIfMissing(cache_mounts_dir, 0700));
   const std::string base = cache_mounts_dir + "/" + oci::Digest::Of(mount.id).hex();
@@ -63,7 +66,7 @@ Result<CacheMountHold> HoldCacheMount(const std::string& cache_mounts_dir,
     const std::string lock_path = dir + ".lock";
     UniqueFd lock;
     switch (mount.sharing) {
-      case ir::CacheSharing::kShared: {
+      case CacheMountSharing::kShared: {
         // Exclusive only while the instance is being created, then shared.
         BT_ASSIGN_OR_RETURN(lock, TryLock(lock_path, LOCK_SH));
         while (!lock.valid()) {
@@ -79,7 +82,7 @@ Result<CacheMountHold> HoldCacheMount(const std::string& cache_mounts_dir,
         }
         return CacheMountHold(dir, std::move(lock));
       }
-      case ir::CacheSharing::kLocked: {
+      case CacheMountSharing::kLocked: {
         BT_ASSIGN_OR_RETURN(lock, TryLock(lock_path, LOCK_EX));
         while (!lock.valid()) {
           if (stopping && stopping()) return MakeError(ErrorCode::kCancelled, "the build is stopping");
@@ -89,7 +92,7 @@ Result<CacheMountHold> HoldCacheMount(const std::string& cache_mounts_dir,
         BT_TRY(EnsureInstance(dir, mount, seed));
         return CacheMountHold(dir, std::move(lock));
       }
-      case ir::CacheSharing::kPrivate: {
+      case CacheMountSharing::kPrivate: {
         BT_ASSIGN_OR_RETURN(lock, TryLock(lock_path, LOCK_EX));
         if (!lock.valid()) continue;  // someone holds it: try the next instance
         BT_TRY(EnsureInstance(dir, mount, seed));
@@ -99,4 +102,62 @@ Result<CacheMountHold> HoldCacheMount(const std::string& cache_mounts_dir,
   }
 }
 
-}  // namespace bt::solver
+namespace {
+
+// The instances below cache_mounts_dir: <H>/<n> directories (not their .lock files, nor a
+// half-made new-XXXXXX).
+Result<std::vector<std::string>> Instances(const std::string& cache_mounts_dir) {
+  std::vector<std::string> out;
+  DIR* top = ::opendir(cache_mounts_dir.c_str());
+  if (top == nullptr) {
+    if (errno == ENOENT) return out;
+    return ErrnoError("read", cache_mounts_dir, errno);
+  }
+  std::vector<std::string> ids;
+  while (const dirent* e = ::readdir(top)) {
+    if (e->d_name[0] != '.') ids.emplace_back(e->d_name);
+  }
+  ::closedir(top);
+  for (const std::string& id : ids) {
+    const std::string base = cache_mounts_dir + "/" + id;
+    DIR* d = ::opendir(base.c_str());
+    if (d == nullptr) continue;
+    while (const dirent* e = ::readdir(d)) {
+      const std::string name = e->d_name;
+      if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+      out.push_back(base + "/" + name);
+    }
+    ::closedir(d);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<CacheMountUsage> MeasureCacheMounts(const std::string& cache_mounts_dir) {
+  CacheMountUsage usage;
+  BT_ASSIGN_OR_RETURN(const std::vector<std::string> instances, Instances(cache_mounts_dir));
+  for (const std::string& dir : instances) {
+    BT_ASSIGN_OR_RETURN(const std::uint64_t bytes, TreeBytes(dir));
+    ++usage.instances;
+    usage.bytes += bytes;
+  }
+  return usage;
+}
+
+Result<CacheMountUsage> PruneCacheMounts(const std::string& cache_mounts_dir) {
+  CacheMountUsage removed;
+  BT_ASSIGN_OR_RETURN(const std::vector<std::string> instances, Instances(cache_mounts_dir));
+  for (const std::string& dir : instances) {
+    // Held by a build (shared or exclusive) means in use: left alone.
+    BT_ASSIGN_OR_RETURN(const UniqueFd lock, TryLock(dir + ".lock", LOCK_EX));
+    if (!lock.valid()) continue;
+    BT_ASSIGN_OR_RETURN(const std::uint64_t bytes, TreeBytes(dir));
+    BT_TRY(RemoveTree(dir));
+    ++removed.instances;
+    removed.bytes += bytes;
+  }
+  return removed;
+}
+
+}  // namespace bt::cache

@@ -7,17 +7,29 @@
 //   private - a step takes the first instance no one else holds, making a new one if needed.
 // A new instance is filled from the mount's `from` tree, given the mount's mode and owner,
 // and renamed into place complete. The locks are flocks, so they hold across processes and
-// die with a killed build. Thread-safe.
+// die with a killed build. `du` counts them and `prune` removes the instances no build holds,
+// as BuildKit's prune does with its exec.cachemount records. Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
 #include "base/result.h"
 #include "base/unique_fd.h"
-#include "solver/ir.h"
 
-namespace bt::solver {
+namespace bt::cache {
+
+enum class CacheMountSharing { kShared, kPrivate, kLocked };
+
+// What RUN --mount=type=cache asks for, as far as storage is concerned.
+struct CacheMountSpec {
+  std::string id;
+  CacheMountSharing sharing = CacheMountSharing::kShared;
+  std::uint32_t mode = 0755;  // of a new instance's root
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+};
 
 // An instance held by a step until this is destroyed.
 class CacheMountHold {
@@ -38,7 +50,17 @@ using CacheMountSeed = std::function<Result<void>(const std::string& dir)>;
 // it (seeded by `seed`, which may be empty) when missing. `stopping` is polled while waiting
 // for a lock; kCancelled once it says so.
 Result<CacheMountHold> HoldCacheMount(const std::string& cache_mounts_dir,
-                                      const ir::CacheMount& mount, const CacheMountSeed& seed,
+                                      const CacheMountSpec& mount, const CacheMountSeed& seed,
                                       const std::function<bool()>& stopping);
 
-}  // namespace bt::solver
+struct CacheMountUsage {
+  std::size_t instances = 0;
+  std::uint64_t bytes = 0;  // regular files' sizes
+};
+Result<CacheMountUsage> MeasureCacheMounts(const std::string& cache_mounts_dir);
+
+// Removes every instance no build holds (its lock can be taken exclusively); one in use stays.
+// The usage removed.
+Result<CacheMountUsage> PruneCacheMounts(const std::string& cache_mounts_dir);
+
+}  // namespace bt::cache
