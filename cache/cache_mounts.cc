@@ -35,6 +35,18 @@ Result<UniqueFd> TryLock(const std::string& path, int operation) {
   return fd;
 }
 
+// TryLock until it succeeds; polled (a blocking flock could not notice the build stopping),
+// kCancelled once `stopping` says so.
+Result<UniqueFd> WaitForLock(const std::string& path, int operation,
+                             const std::function<bool()>& stopping) {
+  while (true) {
+    BT_ASSIGN_OR_RETURN(UniqueFd lock, TryLock(path, operation));
+    if (lock.valid()) return lock;
+    if (stopping && stopping()) return MakeError(ErrorCode::kCancelled, "the build is stopping");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 // Creates the instance directory complete: seeded, chmod/chown'ed, then renamed into place.
 Result<void> EnsureInstance(const std::string& dir, const CacheMountSpec& mount,
                             const CacheMountSeed& seed) {
@@ -68,12 +80,7 @@ Result<CacheMountHold> HoldCacheMount(const std::string& cache_mounts_dir,
     switch (mount.sharing) {
       case CacheMountSharing::kShared: {
         // Exclusive only while the instance is being created, then shared.
-        BT_ASSIGN_OR_RETURN(lock, TryLock(lock_path, LOCK_SH));
-        while (!lock.valid()) {
-          if (stopping && stopping()) return MakeError(ErrorCode::kCancelled, "the build is stopping");
-          std::this_thread::sleep_for(std::chrono::milliseconds(20));
-          BT_ASSIGN_OR_RETURN(lock, TryLock(lock_path, LOCK_SH));
-        }
+        BT_ASSIGN_OR_RETURN(lock, WaitForLock(lock_path, LOCK_SH, stopping));
         struct stat st;
         if (::lstat(dir.c_str(), &st) != 0) {
           if (::flock(lock.get(), LOCK_EX) != 0) return ErrnoError("lock", lock_path, errno);
@@ -83,12 +90,7 @@ Result<CacheMountHold> HoldCacheMount(const std::string& cache_mounts_dir,
         return CacheMountHold(dir, std::move(lock));
       }
       case CacheMountSharing::kLocked: {
-        BT_ASSIGN_OR_RETURN(lock, TryLock(lock_path, LOCK_EX));
-        while (!lock.valid()) {
-          if (stopping && stopping()) return MakeError(ErrorCode::kCancelled, "the build is stopping");
-          std::this_thread::sleep_for(std::chrono::milliseconds(50));
-          BT_ASSIGN_OR_RETURN(lock, TryLock(lock_path, LOCK_EX));
-        }
+        BT_ASSIGN_OR_RETURN(lock, WaitForLock(lock_path, LOCK_EX, stopping));
         BT_TRY(EnsureInstance(dir, mount, seed));
         return CacheMountHold(dir, std::move(lock));
       }
