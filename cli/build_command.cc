@@ -8,12 +8,12 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <fstream>
-#include <sstream>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <set>
+#include <sstream>
 
 #include "base/atomic_file.h"
 #include "base/temp_dir.h"
