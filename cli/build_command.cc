@@ -202,7 +202,6 @@ Result<solver::ExecStepOptions> ExecOptions(const RunFlags& flags,
   exec.host_resolv_conf = read_text("/etc/resolv.conf");
   exec.sandbox_resolv_conf = read_text(
       executor::ResolvConfSourcePath(exec.host_resolv_conf, executor::StepNetwork::kSandbox));
-  exec.arch = definition.graph.op(0).platform.architecture;
   exec.secrets = &secrets;
   // A step that forks without end must meet a limit, not the machine's (SECURITY.md case
   // 12); the limit needs the pids controller (cgroup v1 hierarchy or v2 controllers).

@@ -95,7 +95,7 @@ Result<std::vector<StepOutput>> BuildStepRunner::Run(const StepContext& ctx, con
             return MakeError(ErrorCode::kInternal, "a local context is not a step");
           },
           [&](const ir::ExecOp& exec) {
-            return RunExecStep(ctx, exec, inputs, root_, options_.exec);
+            return RunExecStep(ctx, exec, op.platform, inputs, root_, options_.exec);
           },
           [&](const ir::DiffOp&) -> Result<std::vector<StepOutput>> {
             return NotYet("diff operations are not supported");

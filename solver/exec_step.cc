@@ -300,6 +300,7 @@ std::atomic<std::uint64_t> g_container_counter{0};
 }  // namespace
 
 Result<std::vector<StepOutput>> RunExecStep(const StepContext& ctx, const ir::ExecOp& op,
+                                            const oci::Platform& platform,
                                             const std::vector<Tree>& inputs,
                                             cache::CacheRoot& root,
                                             const ExecStepOptions& options) {
@@ -338,7 +339,7 @@ Result<std::vector<StepOutput>> RunExecStep(const StepContext& ctx, const ir::Ex
   if (!op.hostname.empty()) spec.hostname = op.hostname;
   spec.rootfs = rootfs.path;
   spec.insecure = op.security == ir::SecurityMode::kInsecure;
-  spec.arch = options.arch;
+  spec.arch = platform.architecture;
   spec.network = op.network == ir::NetMode::kHost   ? executor::StepNetwork::kHost
                  : op.network == ir::NetMode::kNone ? executor::StepNetwork::kNone
                                                     : executor::StepNetwork::kSandbox;

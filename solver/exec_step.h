@@ -26,7 +26,6 @@ namespace bt::solver {
 struct ExecStepOptions {
   std::string runtime;      // the OCI runtime binary: buildtool-runtime, crun, runc or a path
   std::string scratch_dir;  // where bundles, mount points and network namespaces live
-  std::string arch = "amd64";             // GOARCH of the steps (the seccomp profile's arch)
   std::string host_resolv_conf;           // the host's /etc/resolv.conf text
   // What steps off the host network start from: the same, or systemd-resolved's upstream
   // file when the host's names only its local stub (etc_files.h ResolvConfSourcePath).
@@ -37,7 +36,9 @@ struct ExecStepOptions {
   executor::FileActionOptions file_actions;
 };
 
+// `platform` is the op's: its architecture chooses the seccomp profile's.
 Result<std::vector<StepOutput>> RunExecStep(const StepContext& ctx, const ir::ExecOp& op,
+                                            const oci::Platform& platform,
                                             const std::vector<Tree>& inputs,
                                             cache::CacheRoot& root,
                                             const ExecStepOptions& options);
