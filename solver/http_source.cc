@@ -213,6 +213,9 @@ Result<std::vector<StepOutput>> FetchHttpSource(const StepContext& ctx,
   BT_TRY(WriteFile(ctx, ctx.root->snapshots().DiffPath(active.id()), name, blob_fd.get(), source,
                    mtime_ns));
   BT_ASSIGN_OR_RETURN(StepOutput output, active.Commit());
+  // BuildKit's http source keys a download by its file name, content and modification time.
+  output.content = oci::Digest::Of("buildtool http content v1\n" + name + "\n" + blob.ToString() +
+                                   "\n" + std::to_string(mtime_ns));
   download.Emit(true);
   return std::vector<StepOutput>{output};
 }

@@ -25,7 +25,7 @@ struct HttpSourceOptions {
 };
 
 // Downloads `source` into a new committed snapshot (held by the build's lease) holding
-// /<file name>. Errors: the client's (kUnavailable, kInvalidArgument, ...), which name the
+// /<file name>; the output's `content` names what was fetched. Errors: the client's (kUnavailable, kInvalidArgument, ...), which name the
 // URL; "invalid response status N" (code by oci::ErrorCodeForStatus) for a status outside
 // 200..399, as BuildKit; kDataLoss "digest mismatch for <url>: <got> (expected: <want>)"
 // when the pinned checksum differs; kCancelled once ctx.Stopping(); kIo from the stores.

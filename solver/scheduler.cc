@@ -60,6 +60,7 @@ class Solver {
     }
     MarkNeeded(def_.target->vertex);
     BT_TRY(ScanLocalSources());
+    BT_TRY(FetchUnpinnedDownloads());
     keys_ = ComputeCacheKeys(graph_, sources_);
     BT_TRY(PlanFromTarget());
     BT_TRY(Execute());
@@ -140,6 +141,50 @@ class Solver {
     return {};
   }
 
+  // An ADD of a URL without --checksum may give other bytes on every build, so, as BuildKit
+  // does, it is fetched before the keys are made and what reads it is keyed by what came:
+  // unchanged content keeps the steps after it cached. (Pinned URLs are keyed by their
+  // checksum and fetched only when a step needs them.)
+  Result<void> FetchUnpinnedDownloads() {
+    for (const ir::VertexId v : needed_) {
+      const auto* source = std::get_if<ir::SourceOp>(&graph_.op(v).body);
+      if (source == nullptr) continue;
+      const auto* http = std::get_if<ir::HttpSource>(&source->source);
+      if (http == nullptr || !http->checksum.is_zero()) continue;
+      const StepContext ctx = ContextFor(v);
+      Emit(v, VertexState::kStarted);
+      Result<std::vector<StepOutput>> outputs = runner_.Run(ctx, graph_.op(v), {});
+      if (!outputs || outputs->size() != 1 || !outputs->front().content) {
+        Error e = outputs ? MakeError(ErrorCode::kInternal, "a download without its content digest")
+                          : std::move(outputs).error();
+        Emit(v, Interrupted() ? VertexState::kCanceled : VertexState::kFailed, e.message);
+        auto meta = def_.metadata.find(graph_.digest(v));
+        if (!e.where && meta != def_.metadata.end()) e.where = meta->second.location;
+        return std::move(e).Wrap(NameOf(v));
+      }
+      sources_[v] = DownloadedContent{*outputs->front().content};
+      vertices_[v].plan = Plan::kLocal;  // here already: nothing to run or look up
+      vertices_[v].outputs = {SnapshotTree{outputs->front().snapshot_id}};
+      ++stats_.executed;
+      Emit(v, VertexState::kCompleted);
+    }
+    return {};
+  }
+
+  // What a step gets besides its inputs.
+  StepContext ContextFor(ir::VertexId v) {
+    StepContext ctx;
+    ctx.vertex = v;
+    ctx.digest = graph_.digest(v);
+    ctx.name = NameOf(v);
+    ctx.root = &root_;
+    ctx.hold = [this](cache::WriteTxn& txn, const std::string& id) { return HoldLocked(txn, id); };
+    ctx.canceled = &canceled_;
+    ctx.interrupt = options_.interrupt;
+    ctx.progress = progress_;
+    return ctx;
+  }
+
   Result<std::unique_ptr<LocalContext>> Scan(ir::VertexId v, const std::string& dir,
                                              const ir::LocalSource& local) {
     BT_ASSIGN_OR_RETURN(cache::PathPatterns excludes,
@@ -169,12 +214,6 @@ class Solver {
       if (std::holds_alternative<ir::LocalSource>(source->source)) return false;
     }
     if (options_.no_cache) return true;
-    if (const auto* source = std::get_if<ir::SourceOp>(&op.body)) {
-      // A URL without a checksum may change behind the same definition: fetch it again.
-      if (const auto* http = std::get_if<ir::HttpSource>(&source->source)) {
-        if (http->checksum == oci::Digest()) return true;
-      }
-    }
     if (options_.no_cache_stages.empty()) return false;
     auto it = def_.metadata.find(graph_.digest(v));
     if (it == def_.metadata.end()) return false;
@@ -305,15 +344,7 @@ class Solver {
       }
       inputs.push_back(input.outputs[in.output]);
     }
-    StepContext ctx;
-    ctx.vertex = v;
-    ctx.digest = graph_.digest(v);
-    ctx.name = NameOf(v);
-    ctx.root = &root_;
-    ctx.hold = [this](cache::WriteTxn& txn, const std::string& id) { return HoldLocked(txn, id); };
-    ctx.canceled = &canceled_;
-    ctx.interrupt = options_.interrupt;
-    ctx.progress = progress_;
+    const StepContext ctx = ContextFor(v);
     Emit(v, VertexState::kStarted);
     Result<std::vector<StepOutput>> outputs = runner_.Run(ctx, op, inputs);
     if (outputs && (canceled_.load() || Interrupted())) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -38,6 +39,9 @@ using Tree = std::variant<EmptyTree, SnapshotTree, LocalTree>;
 struct StepOutput {
   std::string snapshot_id;
   std::uint64_t size_bytes = 0;  // of the snapshot's own diff
+  // What the snapshot holds, when the step knows it by content (a download: file name, body
+  // digest, mtime): the steps that read it are keyed by this rather than by the definition.
+  std::optional<oci::Digest> content;
 };
 
 // What a running step may use besides its inputs.

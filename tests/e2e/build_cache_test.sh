@@ -114,5 +114,37 @@ fi
 build -f "$ctx/Dockerfile.interrupt"
 expect_eq "the interrupted step runs again" "COPY big3 /big3" "$ran"
 
+# ADD of a URL without --checksum: fetched on every build, as BuildKit does, but what reads it
+# stays cached while the content does not change. busybox httpd serves it on 127.0.0.1.
+if [ -x /bin/busybox ]; then
+  mkdir -p "$work/www"
+  echo "remote v1" >"$work/www/remote.txt"
+  touch -d '2021-01-01' "$work/www/remote.txt"
+  port=$((20000 + RANDOM % 20000))
+  /bin/busybox httpd -f -p "127.0.0.1:$port" -h "$work/www" &
+  httpd=$!
+  sleep 0.3
+  printf 'FROM scratch\nADD http://127.0.0.1:%s/remote.txt /remote.txt\nCOPY app.txt /after.txt\n' "$port" \
+    >"$ctx/Dockerfile.url"
+  build -f "$ctx/Dockerfile.url" -o "type=local,dest=$work/out-url"
+  # The download and the copy of it into the stage are two steps that show the ADD line.
+  add="ADD http://127.0.0.1:$port/remote.txt /remote.txt"
+  expect_eq "an unpinned URL: the first build fetches it and runs what reads it" \
+    "$add|$add|COPY app.txt /after.txt" "$ran"
+  build -f "$ctx/Dockerfile.url"
+  expect_eq "unchanged content: fetched again, the steps after it cached" "$add" "$ran"
+  echo "remote v2" >"$work/www/remote.txt"
+  touch -d '2021-01-02' "$work/www/remote.txt"
+  build -f "$ctx/Dockerfile.url" -o "type=local,dest=$work/out-url2"
+  expect_eq "changed content: the steps after it run again" "$add|$add|COPY app.txt /after.txt" "$ran"
+  expect_eq "changed content reaches the output" "remote v2" "$(cat "$work/out-url2/remote.txt")"
+  rm "$work/www/remote.txt"
+  build -f "$ctx/Dockerfile.url"
+  if [ "$rc" != 0 ] && grep -q "remote.txt" "$work/stderr"; then echo "ok   a URL that fails fails the build, naming it"
+  else fail "a failing URL: rc=$rc $(tail -n 3 "$work/stderr")"; fi
+  kill "$httpd" 2>/dev/null
+  wait "$httpd" 2>/dev/null
+fi
+
 echo "e2e build cache: $failures failure(s)"
 [ "$failures" = 0 ]
