@@ -171,6 +171,16 @@ build 'RUN --network=host true'
 build 'RUN --security=insecure true'
 [ $rc != 0 ] && grep -q "security.insecure is not allowed" <<<"$log" && ok "--security=insecure needs --allow" ||
   fail "security.insecure entitlement: rc=$rc"
+# The same entitlements through an ONBUILD trigger and a heredoc (SECURITY.md case 13).
+printf 'FROM scratch AS bb\nCOPY bb/ /\nFROM bb AS parent\nONBUILD RUN --network=host true\nFROM parent\nRUN true\n' >"$ctx/Dockerfile"
+log=$("$buildtool" build --root "$root" --progress plain "${flags[@]}" "$ctx" 2>&1); rc=$?
+[ $rc != 0 ] && grep -q "network.host is not allowed" <<<"$log" && ok "an ONBUILD trigger needs --allow network.host too" ||
+  fail "ONBUILD entitlement: rc=$rc $(tail -n 3 <<<"$log")"
+build 'RUN --security=insecure <<EOT
+true
+EOT'
+[ $rc != 0 ] && grep -q "security.insecure is not allowed" <<<"$log" && ok "a heredoc RUN needs --allow security.insecure too" ||
+  fail "heredoc entitlement: rc=$rc $(tail -n 3 <<<"$log")"
 build 'RUN --security=insecure grep CapEff /proc/self/status > /capeff' --allow security.insecure
 grep -q "$(grep CapEff /proc/self/status | cut -f2)" "$out/capeff" 2>/dev/null &&
   ok "insecure step gets buildtool's capabilities" || fail "insecure caps: $(cat "$out/capeff" 2>&1)"
