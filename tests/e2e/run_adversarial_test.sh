@@ -362,6 +362,36 @@ RUN --mount=type=cache,id=$id,source=sel,target=/victim cat /victim/hostname /vi
   [ ! -e /etc/PWNED ] || { fail "/etc/PWNED was created"; rm -f /etc/PWNED; }
 }
 
+# Case 9, the race: one build keeps swapping the cache's `sub` between a directory and a link
+# to / while K builds mount source=sub and try to read the host's secret through it. Failures
+# to mount are allowed ("not found" when the link is there); reading the token is an escape.
+case9_race() {
+  local id="c9race-$RANDOM$RANDOM" k=200 i escapes=0 mounted=0 refused=0
+  printf '%s\n' 'FROM scratch AS bb' 'COPY bb/ /' 'FROM bb' \
+    "RUN --mount=type=cache,id=$id,target=/c end=\$((\$(date +%s) + 60)); while [ \$(date +%s) -lt \$end ]; do rm -rf /c/sub; mkdir -p /c/sub; rm -rf /c/sub; ln -s / /c/sub; done" \
+    >"$T/Dockerfile.swap"
+  timeout -k 5 90 "$buildtool" build --root "$root" --progress plain "${flags[@]}" --no-cache \
+    -f "$T/Dockerfile.swap" "$ctx" >"$T/swap.log" 2>&1 &
+  local swapper=$!
+  bg_pids+=("$swapper")
+  sleep 1
+  for i in $(seq 1 $k); do
+    build "RUN --mount=type=cache,id=$id,source=sub,target=/v cat /v$host/secret > /o9r 2>/dev/null; ls /v > /o9l; true" --no-cache
+    if [ "$rc" = 0 ]; then
+      mounted=$((mounted + 1))
+      grep -qF "$token" "$out/o9r" 2>/dev/null && escapes=$((escapes + 1))
+    else
+      refused=$((refused + 1))
+    fi
+    grep -qF "$token" <<<"$log" && escapes=$((escapes + 1))
+  done
+  kill -KILL -- "-$swapper" 2>/dev/null || kill -KILL "$swapper" 2>/dev/null
+  wait "$swapper" 2>/dev/null
+  bg_pids=()
+  if [ $escapes = 0 ]; then ok "race: 0 escapes in $k builds ($mounted mounted, $refused refused while swapped)"
+  else fail "race: $escapes builds read the host's secret through the swapped cache subdirectory"; fi
+}
+
 # Case 11: bind from a stage whose source is a link to / or above: /h must be that stage's
 # own root (the links resolve in it), or the build fails.
 case11() {
@@ -565,6 +595,7 @@ run_case 6 "hostile-rootfs-special-paths" case6
 run_case 7 "mount-target-through-symlink" case7
 run_case 8 "mount-stub-teardown" case8
 run_case 9 "cache-source-escape" case9
+run_case 9 "cache-source-escape race" case9_race
 run_case 11 "bind-from-image-root-link" case11
 run_case 12 "process-lifetime" case12
 run_case 16 "uid-overflow" case16
