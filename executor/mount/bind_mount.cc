@@ -32,6 +32,15 @@ Result<MountedTree> BindInRoot(const std::string& root, std::string_view path,
   }
   struct stat st;
   if (::fstat(fd->get(), &st) != 0) return ErrnoError("stat", dir.ShownPath(canonical), errno);
+  // The last component can have become a symlink since the resolution (O_PATH|O_NOFOLLOW then
+  // opens the link itself). Bound, the link would be followed by whoever binds our mount
+  // point again: runc 1.1.5 then mounted the host's / (tests/e2e/run_adversarial_test.sh,
+  // case 9's race). Only what the resolution saw, a directory or a file, is bound.
+  if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     dir.ShownPath(canonical) +
+                         ": changed while being mounted (now neither a directory nor a file)");
+  }
   if (S_ISDIR(st.st_mode)) {
     if (::mkdir(mount_point.c_str(), 0700) != 0) return ErrnoError("mkdir", mount_point, errno);
   } else {
