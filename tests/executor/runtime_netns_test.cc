@@ -112,14 +112,6 @@ std::string MarkLoopback() {
   return r == 0 ? "" : std::string("set the mtu of lo: ") + std::strerror(err);
 }
 
-RuntimeBundle MakeBundle(const std::vector<std::string>& args) {
-  std::string why;
-  std::optional<RuntimeBundle> b = RuntimeBundle::Create(args, &why);
-  INFO(why);
-  REQUIRE(b.has_value());
-  return std::move(*b);
-}
-
 // Gives the bundle's `type` namespace a path.
 void JoinIn(json& config, const std::string& type, const std::string& path) {
   for (json& ns : config["linux"]["namespaces"]) {

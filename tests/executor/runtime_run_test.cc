@@ -25,14 +25,6 @@ constexpr const char* kRuntime = BT_RUNTIME_BIN;
 
 #define RUNTIME_TEST_PRECONDITIONS() BT_SKIP_TEST_IF("buildtool-runtime test", RuntimeSkipReason())
 
-RuntimeBundle MakeBundle(const std::vector<std::string>& args) {
-  std::string why;
-  std::optional<RuntimeBundle> b = RuntimeBundle::Create(args, &why);
-  INFO(why);
-  REQUIRE(b.has_value());
-  return std::move(*b);
-}
-
 CommandResult RunSh(const std::string& script, const std::function<void(json&)>& edit = {},
                     const std::string& name = "sh") {
   RuntimeBundle b = MakeBundle({"sh", "-c", script});

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -270,6 +271,15 @@ class RuntimeBundle {
   explicit RuntimeBundle(TempDir dir) : dir_(std::move(dir)) {}
   TempDir dir_;
 };
+
+// A bundle for `args`; the calling test fails (REQUIRE) saying why when it cannot be made.
+inline RuntimeBundle MakeBundle(const std::vector<std::string>& args) {
+  std::string why;
+  std::optional<RuntimeBundle> b = RuntimeBundle::Create(args, &why);
+  INFO(why);
+  REQUIRE(b.has_value());
+  return std::move(*b);
+}
 
 // A container id unique to this test process.
 inline std::string UniqueContainerId(const std::string& name) {
