@@ -14,8 +14,7 @@ shared=$(cd "$(dirname "$0")/../../../shared" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/bt-bench-cached.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-now_ms() { date +%s%3N; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+. "$(dirname "$0")/bench_lib.sh"
 
 # time_runs N CMD...: runs CMD N times, prints each wall time in ms.
 time_runs() {
@@ -34,11 +33,7 @@ prepare() {  # WORKLOAD CTX
   sed -i '/^RUN /d' "$2/Dockerfile"
 }
 
-# Debian's docker.io client (20.10) builds with BuildKit by itself; a newer client without
-# the buildx plugin refuses DOCKER_BUILDKIT=1.
-docker=${DOCKER:-$(command -v /usr/bin/docker || command -v docker || true)}
-docker_ok=0
-if [ -n "$docker" ] && timeout 5 "$docker" info >/dev/null 2>&1; then docker_ok=1; fi
+find_docker
 
 printf '| workload | buildtool cold | buildtool warm (median) | docker cold | docker warm (median) | warm ratio |\n'
 printf '|---|---|---|---|---|---|\n'

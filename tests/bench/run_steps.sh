@@ -17,22 +17,14 @@ shared=$(cd "$(dirname "$0")/../../../shared" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/bt-bench-run.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-now_ms() { date +%s%3N; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+. "$(dirname "$0")/bench_lib.sh"
 
 base=$work/base
-mkdir -p "$base"/{bin,etc,root,tmp}
-chmod 1777 "$base/tmp"
-cp /bin/busybox "$base/bin/busybox"
-for a in $("$base/bin/busybox" --list); do [ "$a" = busybox ] || ln -s busybox "$base/bin/$a"; done
-echo 'root:x:0:0:root:/root:/bin/sh' >"$base/etc/passwd"
-echo 'root:x:0:' >"$base/etc/group"
+"$(dirname "$0")/../example/make-busybox-rootfs.sh" "$base"
 base_image=bt-bench-busybox:latest
 
-docker=${DOCKER:-$(command -v /usr/bin/docker || command -v docker || true)}
-docker_ok=0
-if [ -n "$docker" ] && timeout 5 "$docker" info >/dev/null 2>&1; then
-  docker_ok=1
+find_docker
+if [ $docker_ok = 1 ]; then
   tar -C "$base" --numeric-owner -c . | "$docker" import - "$base_image" >/dev/null
 fi
 
