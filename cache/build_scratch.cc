@@ -29,11 +29,6 @@ Result<std::string> MakeBuildScratchDir(CacheRoot& root, const Lease& lease) {
 }
 
 Result<std::size_t> RemoveAbandonedScratchDirs(CacheRoot& root) {
-  BT_ASSIGN_OR_RETURN(const std::vector<LeaseStatus> leases, LiveLeases(root.db()));
-  std::set<std::string> live;
-  for (const LeaseStatus& l : leases) {
-    if (l.state == LeaseState::kLive) live.insert(l.record.id);
-  }
   std::vector<std::string> doomed;
   {
     std::unique_ptr<DIR, DirClose> dir(::opendir(root.tmp_dir().c_str()));
@@ -45,8 +40,11 @@ Result<std::size_t> RemoveAbandonedScratchDirs(CacheRoot& root) {
       const std::string_view name = e->d_name;
       if (name.substr(0, kPrefix.size()) != kPrefix) continue;
       const std::string id(name.substr(kPrefix.size()));
-      // Only names a build could have made; a lease that is live keeps its directory.
-      if (!IsValidLeaseId(id) || live.count(id)) continue;
+      // Only names a build could have made; a lease that is live keeps its directory, whether
+      // or not it recorded anything yet.
+      if (!IsValidLeaseId(id)) continue;
+      BT_ASSIGN_OR_RETURN(const bool live, LeaseIsLive(root.path(), id));
+      if (live) continue;
       doomed.emplace_back(name);
     }
   }

@@ -54,14 +54,16 @@ Lease::Lease(MetadataDb* db, std::string id, FileLock lock)
       id_(std::move(id)),
       lock_path_(lock.path()),
       lock_(std::move(lock)),
-      owner_pid_(::getpid()) {}
+      owner_pid_(::getpid()),
+      created_(std::chrono::system_clock::now()) {}
 
 Lease::Lease(Lease&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)),
       id_(std::move(other.id_)),
       lock_path_(std::move(other.lock_path_)),
       lock_(std::move(other.lock_)),
-      owner_pid_(other.owner_pid_) {
+      owner_pid_(other.owner_pid_),
+      created_(other.created_) {
   other.lock_.reset();
 }
 
@@ -74,6 +76,7 @@ Lease& Lease::operator=(Lease&& other) noexcept {
     lock_ = std::move(other.lock_);
     other.lock_.reset();
     owner_pid_ = other.owner_pid_;
+    created_ = other.created_;
   }
   return *this;
 }
@@ -85,47 +88,52 @@ Result<Lease> Lease::Acquire(MetadataDb& db) {
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return ErrnoError("mkdir", dir, errno);
   BT_ASSIGN_OR_RETURN(std::string id, RandomHexId(16));
   const std::string path = LockPath(db.root(), id);
-  // Lock first, record second: a record is never without a holder except after a death.
+  // Lock first, record later: a record is never without a holder except after a release or
+  // a death.
   BT_ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(path, LockMode::kExclusive));
-  LeaseRecord record;
-  record.id = id;
-  record.owner_pid = static_cast<std::int32_t>(::getpid());
-  record.lock_path = path;
-  record.created = std::chrono::system_clock::now();
-  Result<void> put = db.Update([&](WriteTxn& txn) { return txn.PutLease(record); });
-  if (!put.has_value()) {
-    (void)RemoveLockFile(path);
-    return std::move(put).error().Wrap("acquire lease " + id);
-  }
   return Lease(&db, std::move(id), std::move(lock));
 }
 
-Result<void> Lease::AddSnapshot(WriteTxn& txn, const std::string& snapshot_id) {
+Result<LeaseRecord> Lease::RecordIn(WriteTxn& txn) {
   if (db_ == nullptr) {
     return MakeError(ErrorCode::kFailedPrecondition, "lease " + id_ + " was released");
   }
-  BT_ASSIGN_OR_RETURN(std::optional<LeaseRecord> record, txn.GetLease(id_));
-  if (!record) {
-    return MakeError(ErrorCode::kFailedPrecondition, "lease " + id_ + " has no record");
+  BT_ASSIGN_OR_RETURN(std::optional<LeaseRecord> existing, txn.GetLease(id_));
+  if (existing) return std::move(*existing);
+  // Released leases leave their records behind (see lease.h); this write is a good time to
+  // delete those whose lock file is gone. A record whose file is still there (its holder died)
+  // is left to ReapStaleLeases, which locks the file before it removes anything.
+  BT_ASSIGN_OR_RETURN(std::vector<LeaseRecord> records, txn.ListLeases());
+  for (const LeaseRecord& other : records) {
+    if (!IsValidLeaseId(other.id)) continue;
+    struct stat st;
+    const std::string other_path = LockPath(db_->root(), other.id);
+    if (::lstat(other_path.c_str(), &st) == 0) continue;
+    if (errno != ENOENT) return ErrnoError("stat lease lock file", other_path, errno);
+    BT_TRY(txn.DeleteLease(other.id));
   }
-  const auto& ids = record->snapshot_ids;
+  LeaseRecord record;
+  record.id = id_;
+  record.owner_pid = static_cast<std::int32_t>(owner_pid_);
+  record.lock_path = lock_path_;
+  record.created = created_;
+  return record;
+}
+
+Result<void> Lease::AddSnapshot(WriteTxn& txn, const std::string& snapshot_id) {
+  BT_ASSIGN_OR_RETURN(LeaseRecord record, RecordIn(txn));
+  const auto& ids = record.snapshot_ids;
   if (std::find(ids.begin(), ids.end(), snapshot_id) != ids.end()) return {};
-  record->snapshot_ids.push_back(snapshot_id);
-  return txn.PutLease(*record);
+  record.snapshot_ids.push_back(snapshot_id);
+  return txn.PutLease(record);
 }
 
 Result<void> Lease::AddBlob(WriteTxn& txn, const oci::Digest& blob) {
-  if (db_ == nullptr) {
-    return MakeError(ErrorCode::kFailedPrecondition, "lease " + id_ + " was released");
-  }
-  BT_ASSIGN_OR_RETURN(std::optional<LeaseRecord> record, txn.GetLease(id_));
-  if (!record) {
-    return MakeError(ErrorCode::kFailedPrecondition, "lease " + id_ + " has no record");
-  }
-  const auto& blobs = record->blobs;
+  BT_ASSIGN_OR_RETURN(LeaseRecord record, RecordIn(txn));
+  const auto& blobs = record.blobs;
   if (std::find(blobs.begin(), blobs.end(), blob) != blobs.end()) return {};
-  record->blobs.push_back(blob);
-  return txn.PutLease(*record);
+  record.blobs.push_back(blob);
+  return txn.PutLease(record);
 }
 
 Result<void> Lease::Release() {
@@ -136,15 +144,9 @@ Result<void> Lease::Release() {
     lock_.reset();
     return {};
   }
-  // Record first, file second; the lock is dropped last whatever failed.
-  Result<void> deleted = db->Update([&](WriteTxn& txn) -> Result<void> {
-    Result<void> r = txn.DeleteLease(id_);
-    if (!r.has_value() && r.error().code == ErrorCode::kNotFound) return {};
-    return r;
-  });
+  // File first, lock last: from the unlink on, the record (if any) is stale.
   Result<void> removed = RemoveLockFile(lock_path_);
   lock_.reset();
-  if (!deleted.has_value()) return std::move(deleted).error().Wrap("release lease " + id_);
   return removed;
 }
 
@@ -169,6 +171,13 @@ Result<std::vector<LeaseStatus>> LiveLeases(const ReadTxn& txn, const std::strin
 Result<std::vector<LeaseStatus>> LiveLeases(MetadataDb& db) {
   BT_ASSIGN_OR_RETURN(ReadTxn txn, db.BeginRead());
   return LiveLeases(txn, db.root());
+}
+
+Result<bool> LeaseIsLive(const std::string& root, std::string_view id) {
+  if (!IsValidLeaseId(id)) return false;
+  // Shared, as LiveLeases: concurrent checkers do not see each other's probes as holders.
+  BT_ASSIGN_OR_RETURN(Probe probe, ProbeLockFile(LockPath(root, id), LockMode::kShared));
+  return probe.state == LeaseState::kLive;
 }
 
 Result<ReapReport> ReapStaleLeases(MetadataDb& db) {
@@ -212,8 +221,8 @@ Result<ReapReport> ReapStaleLeases(MetadataDb& db) {
       if (name.size() <= kLockSuffix.size() || !name.ends_with(kLockSuffix)) continue;
       const std::string_view id = name.substr(0, name.size() - kLockSuffix.size());
       if (!IsValidLeaseId(id) || recorded.contains(std::string(id))) continue;
-      // No record: a holder between locking and recording holds the lock, so a file we can
-      // lock is left over from a crash.
+      // No record: a holder that has not recorded yet holds the lock, so a file we can lock
+      // is left over from a crash.
       BT_ASSIGN_OR_RETURN(std::optional<FileLock> lock,
                           FileLock::TryAcquire(LockPath(db.root(), id), LockMode::kExclusive));
       if (!lock) continue;

@@ -24,6 +24,7 @@
 #include "cli/output_spec.h"
 #include "cli/progress/make_progress_sink.h"
 #include "cli/source_file.h"
+#include "cli/startup_warmup.h"
 #include "executor/mount/overlay_mount.h"
 #include "executor/sandbox/etc_files.h"
 #include "exporter/filesystem_output.h"
@@ -227,6 +228,15 @@ int RunBuild(const BuildCommandFlags& flags) {
     Report(outputs.error());
     return kExitUsage;
   }
+  // Every mount the build makes (overlays, RUN's binds, network namespaces) lives in a mount
+  // namespace of its own, entered while the process still has one thread, so none outlives
+  // it or shows on the host. Threads may start from here on.
+  const Result<void> private_namespace = executor::EnterPrivateMountNamespace();
+  if (!private_namespace && private_namespace.error().code == ErrorCode::kInternal) {
+    return Report(private_namespace.error());  // a bug, not a machine without namespaces
+  }
+  StartupWarmup warmup;
+
   const std::string dockerfile = DockerfilePath(flags.build);
   Result<std::string> text = ReadSourceFile(dockerfile);
   if (!text) return Report(text.error());
@@ -254,10 +264,6 @@ int RunBuild(const BuildCommandFlags& flags) {
   const std::string context_dir(context);
   ::free(context);
 
-  // Every mount the build makes (overlays, RUN's binds, network namespaces) lives in a mount
-  // namespace of its own, entered while the process still has one thread, so none outlives
-  // it or shows on the host.
-  const Result<void> private_namespace = executor::EnterPrivateMountNamespace();
   Result<cache::SnapshotterKind> snapshotter =
       ChooseSnapshotter(flags, CacheRootPath(flags.root), private_namespace);
   if (!snapshotter) return Report(snapshotter.error());

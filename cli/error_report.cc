@@ -36,6 +36,7 @@ std::string FormatError(const Error& error, std::string_view source) {
     }
     out += ": ";
   }
+  out += "error: ";  // as compilers say it: the line is the failure, whatever words follow
   for (auto it = error.context.rbegin(); it != error.context.rend(); ++it) out += *it + ": ";
   out += error.message;
   out += '\n';

@@ -9,7 +9,9 @@
 
 namespace bt::cli {
 
-// `source` is the text of the file named by error.where (empty when not available).
+// "FILE:LINE: error: CONTEXT: MESSAGE" (or "error: ..." without a location), then the quoted
+// lines of the Dockerfile. `source` is the text of the file named by error.where (empty when
+// not available).
 std::string FormatError(const Error& error, std::string_view source);
 
 }  // namespace bt::cli

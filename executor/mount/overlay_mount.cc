@@ -1,11 +1,14 @@
 #include "executor/mount/overlay_mount.h"
 
+#include <dirent.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -20,9 +23,29 @@ Error MountError(std::string_view op, std::string_view path, int err) {
   return e;
 }
 
+// The number of threads of this process, from /proc/self/task; nullopt when it cannot be read.
+std::optional<std::size_t> ThreadCount() {
+  DIR* dir = ::opendir("/proc/self/task");
+  if (dir == nullptr) return std::nullopt;
+  std::size_t n = 0;
+  while (const dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] != '.') ++n;
+  }
+  ::closedir(dir);
+  return n;
+}
+
 }  // namespace
 
 Result<void> EnterPrivateMountNamespace() {
+  // A thread that exists already would stay in the host's namespace, and whatever it later
+  // mounts or starts (a runtime spawned from a oneTBB worker) would miss the build's mounts:
+  // a bug to catch here, not in a RUN step's odd failure.
+  if (const std::optional<std::size_t> threads = ThreadCount(); threads && *threads != 1) {
+    return MakeError(ErrorCode::kInternal,
+                     "the private mount namespace must be entered while the process has one "
+                     "thread, and it has " + std::to_string(*threads));
+  }
   if (::unshare(CLONE_NEWNS) != 0) {
     return MountError("unshare the mount namespace", "", errno);
   }

@@ -20,16 +20,16 @@ trap 'rm -rf "$work"' EXIT
 time_runs() {
   local n=$1; shift
   for _ in $(seq 1 "$n"); do
-    local t0; t0=$(now_ms)
+    local now t0; now_us; t0=$now
     "$@" >/dev/null 2>&1
-    echo $(($(now_ms) - t0))
+    now_us; ms_between "$t0" "$now"
   done
 }
 
 prepare() {  # WORKLOAD CTX
   "$shared/bench/workloads/$1/prepare.sh" "$2" >/dev/null
   cp "$shared/bench/workloads/$1/Dockerfile" "$2/Dockerfile"
-  # FROM scratch variants: RUN needs the sandbox, which is a later issue.
+  # FROM scratch variants: RUN needs a base image, which comes with issue 7.
   sed -i '/^RUN /d' "$2/Dockerfile"
 }
 

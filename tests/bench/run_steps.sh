@@ -45,17 +45,17 @@ for workload in runs-only many-steps parallel-stages; do
   bt_times=() dk_times=()
   for rep in $(seq 1 "$reps"); do
     root=$work/root-$workload-$rep
-    t0=$(now_ms)
+    now_us; t0=$now
     "$buildtool" build --root "$root" --progress quiet --build-arg BASE=bench-base \
       --build-context "bench-base=$base" "$ctx" >/dev/null 2>&1 || { echo "buildtool failed on $workload" >&2; exit 1; }
-    bt_times+=($(($(now_ms) - t0)))
+    now_us; bt_times+=("$(ms_between "$t0" "$now")")
     rm -rf "$root"
     if [ $docker_ok = 1 ]; then
       "$docker" builder prune -af >/dev/null 2>&1 || true
-      t0=$(now_ms)
+      now_us; t0=$now
       DOCKER_BUILDKIT=1 "$docker" build -q --build-arg "BASE=$base_image" "$ctx" >/dev/null 2>&1 ||
         { echo "docker failed on $workload" >&2; exit 1; }
-      dk_times+=($(($(now_ms) - t0)))
+      now_us; dk_times+=("$(ms_between "$t0" "$now")")
     fi
   done
   bt=$(printf '%s\n' "${bt_times[@]}" | median)

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -29,6 +30,15 @@ TempDir MakeRoot() {
 }
 
 bool Exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+// The snapshots live leases hold, as prune sees them.
+std::set<std::string> HeldSnapshots(MetadataDb& db) {
+  Result<ReadTxn> txn = db.BeginRead();
+  REQUIRE(txn.has_value());
+  Result<HeldByLeases> held = HeldByLiveLeases(*txn, db.root());
+  REQUIRE(held.has_value());
+  return held->snapshot_ids;
+}
 
 pid_t Spawn(const std::function<int()>& body) {
   const pid_t pid = ::fork();
@@ -49,7 +59,8 @@ const LeaseStatus* Find(const std::vector<LeaseStatus>& all, const std::string& 
   return it == all.end() ? nullptr : &*it;
 }
 
-TEST_CASE("a lease holds a locked file and a record until it is released", "[cache][lease]") {
+TEST_CASE("a lease holds a locked file, and a record from the first thing it holds",
+          "[cache][lease]") {
   TempDir root = MakeRoot();
   Result<MetadataDb> db = MetadataDb::Open(root.path());
   REQUIRE(db.has_value());
@@ -58,6 +69,8 @@ TEST_CASE("a lease holds a locked file and a record until it is released", "[cac
   CHECK(IsValidLeaseId(lease->id()));
   CHECK(lease->lock_path() == root.path() + "/leases/" + lease->id() + ".lock");
   CHECK(Exists(lease->lock_path()));
+  CHECK(LiveLeases(*db)->empty());  // acquiring wrote nothing to the DB
+  CHECK(*LeaseIsLive(root.path(), lease->id()));
 
   REQUIRE(db->Update([&](WriteTxn& txn) -> Result<void> {
               BT_TRY(lease->AddSnapshot(txn, "0123456789ab"));
@@ -74,6 +87,7 @@ TEST_CASE("a lease holds a locked file and a record until it is released", "[cac
   CHECK(status.record.lock_path == lease->lock_path());
   CHECK(status.record.snapshot_ids == std::vector<std::string>{"0123456789ab"});
   CHECK(status.record.blobs == std::vector<oci::Digest>{oci::Digest::Of("layer")});
+  CHECK(HeldSnapshots(*db).count("0123456789ab") == 1);
 
   // The reaper leaves a live lease alone.
   Result<ReapReport> reap = ReapStaleLeases(*db);
@@ -82,30 +96,58 @@ TEST_CASE("a lease holds a locked file and a record until it is released", "[cac
   CHECK(reap->orphan_lock_files == 0);
   CHECK(Exists(lease->lock_path()));
 
+  // Released: the file goes, the record stays behind holding nothing.
+  const std::string id = lease->id();
   const std::string path = lease->lock_path();
   REQUIRE(lease->Release().has_value());
   REQUIRE(lease->Release().has_value());  // idempotent
   CHECK_FALSE(Exists(path));
-  CHECK(LiveLeases(*db)->empty());
+  CHECK_FALSE(*LeaseIsLive(root.path(), id));
+  Result<std::vector<LeaseStatus>> after = LiveLeases(*db);
+  REQUIRE(after.has_value());
+  REQUIRE(after->size() == 1);
+  CHECK(after->front().state == LeaseState::kStale);
+  CHECK(HeldSnapshots(*db).empty());
   Result<WriteTxn> txn = db->BeginWrite();
   REQUIRE(txn.has_value());
   CHECK(lease->AddSnapshot(*txn, "0123456789ab").error().code == ErrorCode::kFailedPrecondition);
 }
 
-TEST_CASE("a destroyed lease takes its record and lock file with it", "[cache][lease]") {
+TEST_CASE("the next lease to record deletes the records of released leases", "[cache][lease]") {
   TempDir root = MakeRoot();
   Result<MetadataDb> db = MetadataDb::Open(root.path());
   REQUIRE(db.has_value());
-  std::string path;
+  std::string released_id;
   {
     Result<Lease> lease = Lease::Acquire(*db);
     REQUIRE(lease.has_value());
     Lease moved = std::move(*lease);  // the moved-from object releases nothing
-    path = moved.lock_path();
-    CHECK(LiveLeases(*db)->size() == 1);
+    released_id = moved.id();
+    REQUIRE(db->Update([&](WriteTxn& t) { return moved.AddSnapshot(t, "00000000000a"); })
+                .has_value());
+    CHECK(*LeaseIsLive(root.path(), released_id));
   }
-  CHECK_FALSE(Exists(path));
-  CHECK(LiveLeases(*db)->empty());
+  CHECK_FALSE(Exists(root.path() + "/leases/" + released_id + ".lock"));
+  REQUIRE(LiveLeases(*db)->size() == 1);  // stale, left behind
+
+  // A lease whose holder died keeps its lock file: only the reaper, which locks it, may go.
+  const std::string dead_id(32, 'a');
+  std::ofstream(root.path() + "/leases/" + dead_id + ".lock").flush();
+  LeaseRecord dead;
+  dead.id = dead_id;
+  REQUIRE(db->Update([&](WriteTxn& t) { return t.PutLease(dead); }).has_value());
+
+  Result<Lease> next = Lease::Acquire(*db);
+  REQUIRE(next.has_value());
+  REQUIRE(db->Update([&](WriteTxn& t) { return next->AddSnapshot(t, "00000000000b"); })
+              .has_value());
+  Result<std::vector<LeaseStatus>> all = LiveLeases(*db);
+  REQUIRE(all.has_value());
+  CHECK(Find(*all, released_id) == nullptr);
+  REQUIRE(Find(*all, dead_id) != nullptr);
+  CHECK(Find(*all, dead_id)->state == LeaseState::kStale);
+  REQUIRE(Find(*all, next->id()) != nullptr);
+  CHECK(Find(*all, next->id())->state == LeaseState::kLive);
 }
 
 TEST_CASE("a holder killed with SIGKILL leaves a stale lease that the reaper removes, "
@@ -138,6 +180,8 @@ TEST_CASE("a holder killed with SIGKILL leaves a stale lease that the reaper rem
   REQUIRE(db.has_value());
   Result<Lease> mine = Lease::Acquire(*db);
   REQUIRE(mine.has_value());
+  REQUIRE(db->Update([&](WriteTxn& txn) { return mine->AddSnapshot(txn, "00000000000d"); })
+              .has_value());
 
   Result<std::vector<LeaseStatus>> before = LiveLeases(*db);
   REQUIRE(before.has_value());
@@ -200,7 +244,7 @@ TEST_CASE("the reaper removes unlocked lock files without a record and keeps loc
   const std::string other = root.path() + "/leases/notes.txt";
   std::ofstream(orphan).flush();
   std::ofstream(other).flush();
-  // A holder between locking its file and recording the lease.
+  // A holder that has not recorded anything yet.
   Result<FileLock> held = FileLock::Acquire(held_path, LockMode::kExclusive);
   REQUIRE(held.has_value());
 
@@ -219,6 +263,8 @@ TEST_CASE("a lease released in a forked child stays live in the parent", "[cache
   REQUIRE(db.has_value());
   Result<Lease> lease = Lease::Acquire(*db);
   REQUIRE(lease.has_value());
+  REQUIRE(db->Update([&](WriteTxn& txn) { return lease->AddSnapshot(txn, "00000000000e"); })
+              .has_value());
   // The child touches no LMDB state: Release in another process only closes its descriptor.
   const pid_t child = Spawn([&]() -> int { return lease->Release().has_value() ? 0 : 1; });
   CHECK(ExitStatus(child) == 0);

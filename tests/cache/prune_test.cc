@@ -244,7 +244,7 @@ namespace {
 
 TEST_CASE("prune reclaims the scratch directories of builds that are gone", "[cache][prune]") {
   Fixture f;
-  Result<Lease> live = Lease::Acquire(f.root.db());
+  Result<Lease> live = Lease::Acquire(f.root.db());  // live, though it recorded nothing yet
   Result<Lease> dead = Lease::Acquire(f.root.db());
   REQUIRE(live.has_value());
   REQUIRE(dead.has_value());

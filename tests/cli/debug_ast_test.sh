@@ -21,7 +21,7 @@ rc=$?
 [ "$rc" -eq 1 ] || fail "bad file exited $rc, want 1"
 [ ! -s "$tmp/out" ] || fail "bad file printed to stdout"
 first=$(head -n 1 "$tmp/err")
-[ "$first" = "$tmp/bad:3: when using JSON array syntax, arrays must be comprised of strings only" ] ||
+[ "$first" = "$tmp/bad:3: error: when using JSON array syntax, arrays must be comprised of strings only" ] ||
   fail "error line: [$first]"
 grep -q 'COPY \["a", 1, "/b"\]' "$tmp/err" || fail "the offending line is not shown"
 
