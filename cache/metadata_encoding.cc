@@ -257,9 +257,15 @@ std::string EncodeStatCacheEntry(const StatCacheEntry& entry) {
 }
 
 Result<StatCacheEntry> DecodeStatCacheEntry(std::string_view path, std::string_view value) {
-  const std::string what = "stat cache entry " + std::string(path);
+  // Runs for every file of a context at every build: the record's name is spelled out only
+  // for an error.
+  const auto what = [path] { return "stat cache entry " + std::string(path); };
   Reader r(value);
-  BT_TRY(ReadVersion(r, kStatCacheVersion, what));
+  const std::uint8_t version = value.empty() ? 0 : static_cast<std::uint8_t>(value[0]);
+  if (version == 0 || version > kStatCacheVersion) {
+    BT_TRY(ReadVersion(r, kStatCacheVersion, what()));
+  }
+  r.U8();
   StatCacheEntry entry;
   entry.path = std::string(path);
   entry.identity.dev = r.U64();
@@ -270,7 +276,7 @@ Result<StatCacheEntry> DecodeStatCacheEntry(std::string_view path, std::string_v
   entry.identity.mode = r.U32();
   entry.checksum.high = r.U64();
   entry.checksum.low = r.U64();
-  if (!r.done()) return Corrupt(what);
+  if (!r.done()) return Corrupt(what());
   return entry;
 }
 

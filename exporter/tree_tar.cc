@@ -1,7 +1,5 @@
 #include "exporter/tree_tar.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -18,25 +16,13 @@
 
 #include "base/unique_fd.h"
 #include "cache/snapshot/chain_flatten.h"
+#include "exporter/tar_writer.h"
 
 namespace bt::exporter {
 namespace {
 
 constexpr std::size_t kChunk = 1 << 20;
 constexpr std::string_view kOverlayPrefix = "trusted.overlay.";
-
-struct ArchiveFree {
-  void operator()(archive* a) const { archive_write_free(a); }
-};
-struct EntryFree {
-  void operator()(archive_entry* e) const { archive_entry_free(e); }
-};
-
-Error ArchiveError(archive* a, std::string_view what) {
-  const char* message = archive_error_string(a);
-  return MakeError(ErrorCode::kIo, "write tar entry " + std::string(what) + ": " +
-                                       (message != nullptr ? message : "unknown error"));
-}
 
 // The extended attributes of `path` (not following a final symlink), name -> value, sorted.
 Result<std::map<std::string, std::string>> Xattrs(const std::string& path) {
@@ -69,10 +55,43 @@ Result<std::map<std::string, std::string>> Xattrs(const std::string& path) {
   return out;
 }
 
+// Buffers the stream into large writes to `fd`.
+class FdSink : public TarSink {
+ public:
+  explicit FdSink(int fd) : fd_(fd) { buffer_.reserve(kChunk); }
+
+  Result<void> Write(std::string_view bytes) override {
+    if (buffer_.size() + bytes.size() > kChunk) BT_TRY(Flush());
+    if (bytes.size() >= kChunk) return WriteAll(bytes);
+    buffer_.append(bytes);
+    return {};
+  }
+
+  Result<void> Flush() {
+    BT_TRY(WriteAll(buffer_));
+    buffer_.clear();
+    return {};
+  }
+
+ private:
+  Result<void> WriteAll(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return ErrnoError("write", "the tar stream", errno);
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return {};
+  }
+
+  int fd_;
+  std::string buffer_;
+};
+
 class TarWalk {
  public:
-  TarWalk(archive* a, std::string root, const TreeTarOptions& options)
-      : a_(a), root_(std::move(root)), options_(options) {}
+  TarWalk(TarWriter& tar, std::string root, const TreeTarOptions& options)
+      : tar_(tar), root_(std::move(root)), options_(options) {}
 
   Result<void> Dir(int fd, const std::string& rel) {
     BT_ASSIGN_OR_RETURN(const std::vector<std::string> names, cache::ListDirNames(fd, rel));
@@ -99,40 +118,29 @@ class TarWalk {
   }
 
  private:
-  std::int64_t Clamp(std::int64_t seconds) const {
-    return options_.clamp_mtime && seconds > *options_.clamp_mtime ? *options_.clamp_mtime
-                                                                    : seconds;
-  }
-
-  void SetTimes(archive_entry* e, const struct stat& st) const {
+  // Seconds only, as containerd writes layers (it truncates: Go would round); clamped to
+  // SOURCE_DATE_EPOCH when asked.
+  std::int64_t Mtime(const struct stat& st) const {
     const std::int64_t sec = st.st_mtim.tv_sec;
-    const std::int64_t clamped = Clamp(sec);
-    archive_entry_set_mtime(e, clamped, clamped == sec ? st.st_mtim.tv_nsec : 0);
+    return options_.clamp_mtime && sec > *options_.clamp_mtime ? *options_.clamp_mtime : sec;
   }
 
   Result<void> Whiteout(const std::string& rel, const std::string& name, const struct stat& st) {
-    std::unique_ptr<archive_entry, EntryFree> e(archive_entry_new());
-    const std::string path = (rel.empty() ? "" : rel + "/") + ".wh." + name;
-    archive_entry_set_pathname(e.get(), path.c_str());
-    archive_entry_set_filetype(e.get(), AE_IFREG);
-    archive_entry_set_perm(e.get(), 0);
-    archive_entry_set_size(e.get(), 0);
-    archive_entry_set_uid(e.get(), 0);
-    archive_entry_set_gid(e.get(), 0);
-    SetTimes(e.get(), st);
-    if (archive_write_header(a_, e.get()) != ARCHIVE_OK) return ArchiveError(a_, path);
-    return {};
+    TarEntry e;
+    e.path = (rel.empty() ? "" : rel + "/") + ".wh." + name;
+    e.type = TarType::kRegular;
+    e.mtime_sec = Mtime(st);
+    return tar_.WriteHeader(e);
   }
 
   Result<void> Entry(int dir_fd, const std::string& name, const std::string& rel,
                      const struct stat& st) {
-    std::unique_ptr<archive_entry, EntryFree> e(archive_entry_new());
-    const std::string path = S_ISDIR(st.st_mode) ? rel + "/" : rel;
-    archive_entry_set_pathname(e.get(), path.c_str());
-    archive_entry_set_perm(e.get(), st.st_mode & 07777);
-    archive_entry_set_uid(e.get(), st.st_uid);
-    archive_entry_set_gid(e.get(), st.st_gid);
-    SetTimes(e.get(), st);
+    TarEntry e;
+    e.path = S_ISDIR(st.st_mode) ? rel + "/" : rel;
+    e.mode = st.st_mode & 07777;
+    e.uid = st.st_uid;
+    e.gid = st.st_gid;
+    e.mtime_sec = Mtime(st);
     const std::string full = root_ + "/" + rel;
     BT_ASSIGN_OR_RETURN(const auto xattrs, Xattrs(full));
     bool opaque = false;
@@ -142,40 +150,38 @@ class TarWalk {
         opaque |= key == "trusted.overlay.opaque" && value == "y";
         continue;
       }
-      archive_entry_xattr_add_entry(e.get(), key.c_str(), value.data(), value.size());
+      e.xattrs.emplace_back(key, value);
     }
     bool has_data = false;
     switch (st.st_mode & S_IFMT) {
-      case S_IFDIR: archive_entry_set_filetype(e.get(), AE_IFDIR); break;
+      case S_IFDIR: e.type = TarType::kDirectory; break;
       case S_IFLNK: {
         std::string target(static_cast<std::size_t>(st.st_size) + 1, '\0');
         const ssize_t n = ::readlinkat(dir_fd, name.c_str(), target.data(), target.size());
         if (n < 0) return ErrnoError("readlink", rel, errno);
         target.resize(static_cast<std::size_t>(n));
-        archive_entry_set_filetype(e.get(), AE_IFLNK);
-        archive_entry_set_symlink(e.get(), target.c_str());
+        e.type = TarType::kSymlink;
+        e.link_target = std::move(target);
         break;
       }
       case S_IFCHR:
       case S_IFBLK:
-        archive_entry_set_filetype(e.get(), S_ISCHR(st.st_mode) ? AE_IFCHR : AE_IFBLK);
-        archive_entry_set_rdevmajor(e.get(), major(st.st_rdev));
-        archive_entry_set_rdevminor(e.get(), minor(st.st_rdev));
+        e.type = S_ISCHR(st.st_mode) ? TarType::kCharDevice : TarType::kBlockDevice;
+        e.dev_major = major(st.st_rdev);
+        e.dev_minor = minor(st.st_rdev);
         break;
-      case S_IFIFO: archive_entry_set_filetype(e.get(), AE_IFIFO); break;
+      case S_IFIFO: e.type = TarType::kFifo; break;
       case S_IFREG: {
         if (st.st_nlink > 1) {
           const auto [it, first] = links_.emplace(std::make_pair(st.st_dev, st.st_ino), rel);
           if (!first) {
-            archive_entry_set_filetype(e.get(), AE_IFREG);
-            archive_entry_set_hardlink(e.get(), it->second.c_str());
-            archive_entry_set_size(e.get(), 0);
-            if (archive_write_header(a_, e.get()) != ARCHIVE_OK) return ArchiveError(a_, rel);
-            return {};
+            e.type = TarType::kHardLink;
+            e.link_target = it->second;
+            return tar_.WriteHeader(e);
           }
         }
-        archive_entry_set_filetype(e.get(), AE_IFREG);
-        archive_entry_set_size(e.get(), st.st_size);
+        e.type = TarType::kRegular;
+        e.size = static_cast<std::uint64_t>(st.st_size);
         has_data = true;
         break;
       }
@@ -186,17 +192,16 @@ class TarWalk {
       data = UniqueFd(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
       if (!data.valid()) return ErrnoError("open", rel, errno);
     }
-    if (archive_write_header(a_, e.get()) != ARCHIVE_OK) return ArchiveError(a_, rel);
-    if (has_data) BT_TRY(CopyData(data.get(), rel, static_cast<std::uint64_t>(st.st_size)));
+    if (Result<void> r = tar_.WriteHeader(e); !r) {
+      return std::move(r).error().Wrap("write tar entry " + rel);
+    }
+    if (has_data) BT_TRY(CopyData(data.get(), rel, e.size));
     if (opaque && options_.oci_whiteouts) {
-      std::unique_ptr<archive_entry, EntryFree> wh(archive_entry_new());
-      const std::string wh_path = rel + "/.wh..wh..opq";
-      archive_entry_set_pathname(wh.get(), wh_path.c_str());
-      archive_entry_set_filetype(wh.get(), AE_IFREG);
-      archive_entry_set_perm(wh.get(), 0);
-      archive_entry_set_size(wh.get(), 0);
-      SetTimes(wh.get(), st);
-      if (archive_write_header(a_, wh.get()) != ARCHIVE_OK) return ArchiveError(a_, wh_path);
+      TarEntry wh;
+      wh.path = rel + "/.wh..wh..opq";
+      wh.type = TarType::kRegular;
+      wh.mtime_sec = Mtime(st);
+      BT_TRY(tar_.WriteHeader(wh));
     }
     return {};
   }
@@ -211,15 +216,13 @@ class TarWalk {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return ErrnoError("read", rel, errno);
       if (n == 0) return ErrnoError("read", rel, EIO).Wrap("the file shrank while it was written");
-      if (archive_write_data(a_, buffer_.data(), static_cast<std::size_t>(n)) != n) {
-        return ArchiveError(a_, rel);
-      }
+      BT_TRY(tar_.WriteData(std::string_view(buffer_.data(), static_cast<std::size_t>(n))));
       left -= static_cast<std::uint64_t>(n);
     }
     return {};
   }
 
-  archive* a_;
+  TarWriter& tar_;
   std::string root_;
   const TreeTarOptions& options_;
   std::map<std::pair<dev_t, ino_t>, std::string> links_;  // first path of each linked inode
@@ -229,19 +232,14 @@ class TarWalk {
 }  // namespace
 
 Result<void> WriteTreeAsTar(const std::string& dir, int fd, const TreeTarOptions& options) {
-  std::unique_ptr<archive, ArchiveFree> a(archive_write_new());
-  if (!a) return MakeError(ErrorCode::kInternal, "allocate a tar writer");
-  if (archive_write_set_format_pax_restricted(a.get()) != ARCHIVE_OK ||
-      archive_write_set_bytes_per_block(a.get(), 10240) != ARCHIVE_OK ||
-      archive_write_open_fd(a.get(), fd) != ARCHIVE_OK) {
-    return ArchiveError(a.get(), "(open)");
-  }
   UniqueFd root(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return ErrnoError("open", dir, errno);
-  TarWalk walk(a.get(), dir, options);
+  FdSink sink(fd);
+  TarWriter tar(sink);
+  TarWalk walk(tar, dir, options);
   BT_TRY(walk.Dir(root.get(), ""));
-  if (archive_write_close(a.get()) != ARCHIVE_OK) return ArchiveError(a.get(), "(close)");
-  return {};
+  BT_TRY(tar.Finish());
+  return sink.Flush();
 }
 
 }  // namespace bt::exporter

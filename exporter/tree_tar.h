@@ -1,9 +1,9 @@
-// WriteTreeAsTar: a directory tree as a tar stream (PAX, as BuildKit and containerd write
+// WriteTreeAsTar: a directory tree as a tar stream (TarWriter: as BuildKit and containerd write
 // layers), for `--output type=tar` and for image layers. Entries come in a fixed order (a
 // directory before its children, names sorted bytewise), so the same tree always gives the
 // same bytes. Regular files, directories, symlinks (never followed), hard links (a second
 // path to an inode already written becomes a link entry), character and block devices,
-// FIFOs; mode with setuid/setgid/sticky, numeric uid/gid, mtime with nanoseconds, and
+// FIFOs; mode with setuid/setgid/sticky, numeric uid/gid, mtime in whole seconds, and
 // extended attributes. Every file is opened relative to its directory with O_NOFOLLOW.
 // Sockets are skipped, as Go's archive/tar cannot write them either; trusted.overlay.*
 // attributes are overlayfs's bookkeeping, never content, and are never written.
