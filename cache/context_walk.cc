@@ -39,9 +39,15 @@ constexpr size_t kEntriesPerTask = 32;
 // What one thread needs to scan entries. Tasks that run on the same thread use it one after
 // another: nothing holds it across a wait for other tasks.
 struct Worker {
-  Worker() : hash_state(XXH3_createState(), &XXH3_freeState), buffer(kReadBufferSize) {}
+  Worker() : hash_state(XXH3_createState(), &XXH3_freeState) {}
+  // File content on its way to the hash: allocated at the first file read, and not zeroed, so
+  // that a warm scan, which reads no file, touches none of its pages.
+  char* Buffer() {
+    if (!buffer) buffer.reset(new char[kReadBufferSize]);
+    return buffer.get();
+  }
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> hash_state;
-  std::vector<char> buffer;  // file content on its way to the hash
+  std::unique_ptr<char[]> buffer;
   std::string rel;           // the relative path of the entry being scanned
   std::string scratch;       // checksum encodings
   ScanStats stats;           // this thread's share; added up when the walk ends
@@ -64,15 +70,16 @@ bool TypeOf(mode_t mode, ContextNodeType* type) {
 // getdents64 reads `fd` itself, where a DIR stream would cost a dup, an fstat and a close
 // more per directory; the fd's offset moves, which the walk's *at calls do not mind.
 Result<std::vector<ScannedEntry>> ReadEntries(int fd, const std::string& rel) {
-  std::vector<char> buffer(kDirBufferSize);
+  // Not zeroed: getdents64 fills what it returns.
+  const std::unique_ptr<char[]> buffer(new char[kDirBufferSize]);
   // Sorted as (name, type) pairs: an entry is too big to move around in a sort.
   std::vector<std::pair<std::string, unsigned char>> names;
   for (;;) {
-    const ssize_t n = ::getdents64(fd, buffer.data(), buffer.size());
+    const ssize_t n = ::getdents64(fd, buffer.get(), kDirBufferSize);
     if (n < 0) return ErrnoError("readdir", rel.empty() ? "." : rel, errno);
     if (n == 0) break;
     for (ssize_t offset = 0; offset < n;) {
-      const auto* e = reinterpret_cast<const struct dirent64*>(buffer.data() + offset);
+      const auto* e = reinterpret_cast<const struct dirent64*>(buffer.get() + offset);
       offset += e->d_reclen;
       const std::string_view name = e->d_name;
       if (name == "." || name == "..") continue;
@@ -319,11 +326,12 @@ class Walk {
     if (state == nullptr) return MakeError(ErrorCode::kInternal, "allocate the xxhash state");
     XXH3_128bits_reset(state);
     for (;;) {
-      const ssize_t n = ::read(fd.get(), w.buffer.data(), w.buffer.size());
+      char* buffer = w.Buffer();
+      const ssize_t n = ::read(fd.get(), buffer, kReadBufferSize);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return ErrnoError("read", rel, errno);
       if (n == 0) break;
-      XXH3_128bits_update(state, w.buffer.data(), static_cast<size_t>(n));
+      XXH3_128bits_update(state, buffer, static_cast<size_t>(n));
       w.stats.bytes_read += static_cast<uint64_t>(n);
     }
     const XXH128_hash_t h = XXH3_128bits_digest(state);

@@ -233,7 +233,16 @@ Result<std::optional<StatCacheContext>> ReadTxn::GetStatCacheContext(
 
 Result<std::vector<StatCacheEntry>> ReadTxn::ListStatCacheEntries(const ContextKey& key) const {
   BT_CHECK(txn_ != nullptr);
+  // Counted first, so the vector is allocated once: a context has thousands of entries, and
+  // growing by doubling would copy them and fault in fresh pages a dozen times over.
+  size_t count = 0;
+  BT_TRY(ForPrefix(txn_, state_->stat_cache, KeyOf(key), "stat cache",
+                   [&](std::string_view, std::string_view) -> Result<void> {
+                     ++count;
+                     return {};
+                   }));
   std::vector<StatCacheEntry> out;
+  out.reserve(count);
   BT_TRY(ForPrefix(txn_, state_->stat_cache, KeyOf(key), "stat cache",
                    [&](std::string_view k, std::string_view v) -> Result<void> {
                      if (k.size() == key.size()) return {};  // the context's head
