@@ -56,7 +56,8 @@ const ContextNode* ContextTree::Find(std::string_view path) const {
   return &nodes_[cur];
 }
 
-Result<uint32_t> ContextTree::Resolve(std::string_view path, FinalSymlink final) const {
+Result<uint32_t> ContextTree::Resolve(std::string_view path, FinalSymlink final,
+                                      std::vector<std::string>* absent) const {
   std::string p = CleanSlashPath("/" + std::string(path));
   for (int hops = 0;; ++hops) {
     if (hops > kMaxSymlinkHops) {
@@ -73,6 +74,7 @@ Result<uint32_t> ContextTree::Resolve(std::string_view path, FinalSymlink final)
       rest.remove_prefix(slash == std::string_view::npos ? rest.size() : slash + 1);
       const ContextNode* child = Find(walked + "/" + std::string(comp));
       if (child == nullptr) {
+        if (absent != nullptr) absent->push_back(Join(walked.empty() ? "" : walked.substr(1), comp));
         return MakeError(ErrorCode::kNotFound,
                          "checksum " + std::string(path) + ": no such file in the build context");
       }
@@ -92,28 +94,49 @@ Result<uint32_t> ContextTree::Resolve(std::string_view path, FinalSymlink final)
   }
 }
 
-Result<Checksum128> ContextTree::ChecksumOf(std::string_view selector, FinalSymlink final) const {
+Result<Checksum128> ContextTree::ChecksumOf(std::string_view selector, FinalSymlink final,
+                                            std::vector<std::string>* absent) const {
   if (selector.find_first_of("*?[\\") == std::string_view::npos) {
-    BT_ASSIGN_OR_RETURN(const uint32_t index, Resolve(selector, final));
+    BT_ASSIGN_OR_RETURN(const uint32_t index, Resolve(selector, final, absent));
     return nodes_[index].checksum;
   }
   std::string pattern = CleanSlashPath(selector);
   if (pattern.size() > 1 && pattern[0] == '/') pattern.erase(0, 1);
   BT_ASSIGN_OR_RETURN(const PathGlob glob, PathGlob::Compile(pattern));
+  // The directories before the first component with a glob character name one directory,
+  // resolved through symlinks like any path; matches below it keep the names the pattern used.
+  std::string prefix;
+  for (size_t start = 0;;) {
+    const size_t slash = pattern.find('/', start);
+    if (slash == std::string::npos) break;
+    const std::string_view comp = std::string_view(pattern).substr(start, slash - start);
+    if (comp.find_first_of("*?[\\") != std::string_view::npos) break;
+    prefix = pattern.substr(0, slash);
+    start = slash + 1;
+  }
+  uint32_t top = 0;
+  if (!prefix.empty()) {
+    Result<uint32_t> dir = Resolve(prefix, FinalSymlink::kFollow, absent);
+    if (!dir || nodes_[*dir].type != ContextNodeType::kDirectory) {
+      return MakeError(ErrorCode::kNotFound, "checksum " + std::string(selector) +
+                                                 ": no file in the build context matches");
+    }
+    top = *dir;
+  }
   // Glob encoding: 'G', then per match in tree order: u32 path length, path, checksum.
   std::string buf = "G";
   size_t matches = 0;
-  std::vector<std::pair<uint32_t, std::string>> stack = {{0, ""}};
+  std::vector<std::pair<uint32_t, std::string>> stack = {{top, prefix}};
   while (!stack.empty()) {
     auto [index, path] = std::move(stack.back());
     stack.pop_back();
-    if (index != 0 && glob.Matches(path)) {
+    if (!path.empty() && glob.Matches(path)) {
       ++matches;
       AppendU32(&buf, static_cast<uint32_t>(path.size()));
       buf.append(path);
       uint32_t content = index;
       if (final == FinalSymlink::kFollow && nodes_[index].type == ContextNodeType::kSymlink) {
-        BT_ASSIGN_OR_RETURN(content, Resolve(path, final));
+        BT_ASSIGN_OR_RETURN(content, Resolve(path, final, absent));
       }
       AppendChecksum(&buf, nodes_[content].checksum);
     }

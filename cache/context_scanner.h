@@ -60,9 +60,18 @@ class ContextTree {
   // is the link itself. kNotFound when nothing matches (excluded paths do not exist);
   // kInvalidArgument for a bad glob or a symlink loop. With kFollow, a selected path that is
   // a symlink stands for what it points to (resolved inside the tree), as COPY copies it.
+  // A glob's literal leading directories are resolved as a path first ("link/*.txt" with link
+  // a symlink to real/ matches real's files, named under link/).
+  //
+  // `absent`, when given, receives every path the resolution looked up and did not find
+  // (resolved, relative, without a leading '/'). A scan restricted by include patterns has not
+  // looked at paths outside them, so a symlink leading out of what the patterns name makes a
+  // lookup fail that a full scan would have satisfied: the caller scans again with those paths
+  // included (see ScanFollowingSymlinks), as BuildKit follows the paths a build reads.
   enum class FinalSymlink { kAsLink, kFollow };
   Result<Checksum128> ChecksumOf(std::string_view selector,
-                                 FinalSymlink final = FinalSymlink::kAsLink) const;
+                                 FinalSymlink final = FinalSymlink::kAsLink,
+                                 std::vector<std::string>* absent = nullptr) const;
 
   // The node at a cleaned relative path without resolving symlinks, or nullptr.
   const ContextNode* Find(std::string_view path) const;
@@ -71,7 +80,8 @@ class ContextTree {
 
  private:
   friend class ContextScanner;
-  Result<uint32_t> Resolve(std::string_view path, FinalSymlink final) const;
+  Result<uint32_t> Resolve(std::string_view path, FinalSymlink final,
+                           std::vector<std::string>* absent) const;
 
   std::vector<ContextNode> nodes_;  // nodes_[0] is the root
 };

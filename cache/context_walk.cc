@@ -232,7 +232,13 @@ class Walk {
     if (excludes != nullptr) excluded = excludes->Excluded(rel);
     const bool included = dir.included || includes->Included(rel);
     const unsigned char d_type = e->d_type;
-    if ((excluded || !included) && d_type != DT_DIR && d_type != DT_UNKNOWN) return;
+    // A symlink on the way to an include pattern ("link/file" with link -> real/) is kept: the
+    // resolution of what the build reads goes through it (solver/local_scan.h).
+    const bool link_on_the_way = !included && d_type == DT_LNK && includes->MayMatchInside(rel);
+    if ((excluded || !included) && d_type != DT_DIR && d_type != DT_UNKNOWN &&
+        !(link_on_the_way && !excluded)) {
+      return;
+    }
     if (excluded && d_type == DT_DIR && !excludes->MayMatchInside(rel)) return;
     if (!included && d_type == DT_DIR && !includes->MayMatchInside(rel)) return;
     UniqueFd file;  // a regular file opened before its stat (see read_all_)
@@ -249,7 +255,10 @@ class Walk {
     }
     if (!S_ISREG(st.st_mode)) file.Reset();  // replaced since readdir: never read
     if (excluded && (!S_ISDIR(st.st_mode) || !excludes->MayMatchInside(rel))) return;
-    if (!included && (!S_ISDIR(st.st_mode) || !includes->MayMatchInside(rel))) return;
+    if (!included && !((S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)) &&
+                       includes->MayMatchInside(rel))) {
+      return;
+    }
     ContextNode& node = e->node;
     if (!TypeOf(st.st_mode, &node.type)) return;  // no such file type on Linux
     node.mode = static_cast<uint32_t>(st.st_mode & 07777);

@@ -50,9 +50,21 @@ std::string JoinSelector(const std::string& base, const std::string& rel) {
 
 // The selections `op` makes from its input `input`, a local context.
 std::string Selections(const ir::Op& op, ir::InputIndex input, const ContextTree& tree) {
+  std::vector<InputSelection> selections = SelectionsOf(op, input);
+  if (selections.empty()) {
+    // Read whole (a merge, a diff, a base): the root.
+    selections.push_back(InputSelection{0, "/", false});
+  }
   std::string out;
-  std::uint32_t count = 0;
-  std::string items;
+  PutU32(&out, static_cast<std::uint32_t>(selections.size()));
+  for (const InputSelection& s : selections) PutSelection(&out, tree, s.index, s.selector, s.follow);
+  return out;
+}
+
+}  // namespace
+
+std::vector<InputSelection> SelectionsOf(const ir::Op& op, ir::InputIndex input) {
+  std::vector<InputSelection> out;
   std::visit(ir::Overloaded{
                  [&](const ir::FileOp& file) {
                    for (std::size_t a = 0; a < file.actions.size(); ++a) {
@@ -62,13 +74,10 @@ std::string Selections(const ir::Op& op, ir::InputIndex input, const ContextTree
                      if (copy->parents && !copy->include_patterns.empty()) {
                        // --parents selects by its patterns below src.
                        for (const std::string& pattern : copy->include_patterns) {
-                         PutSelection(&items, tree, index, JoinSelector(copy->src, pattern),
-                                      false);
-                         ++count;
+                         out.push_back({index, JoinSelector(copy->src, pattern), false});
                        }
                      } else {
-                       PutSelection(&items, tree, index, copy->src, copy->follow_symlinks);
-                       ++count;
+                       out.push_back({index, copy->src, copy->follow_symlinks});
                      }
                    }
                  },
@@ -85,25 +94,15 @@ std::string Selections(const ir::Op& op, ir::InputIndex input, const ContextTree
                        selector = cache->selector;
                      }
                      if (!reads) continue;
-                     PutSelection(&items, tree, static_cast<std::uint32_t>(m),
-                                  selector.empty() ? "/" : selector, true);
-                     ++count;
+                     out.push_back({static_cast<std::uint32_t>(m),
+                                    selector.empty() ? "/" : selector, true});
                    }
                  },
                  [](const auto&) {},
              },
              op.body);
-  if (count == 0) {
-    // Read whole (a merge, a diff, a base): the root.
-    PutSelection(&items, tree, 0, "/", false);
-    count = 1;
-  }
-  PutU32(&out, count);
-  out += items;
   return out;
 }
-
-}  // namespace
 
 std::vector<oci::Digest> ComputeCacheKeys(const ir::Graph& graph,
                                           const std::vector<SourceContent>& sources) {

@@ -15,7 +15,9 @@
 //   str = u32 length, bytes.
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -33,6 +35,17 @@ struct DownloadedContent {          // an HTTP source: the digest of the bytes f
 };
 using SourceContent =
     std::variant<NoSourceContent, const cache::ContextTree*, DownloadedContent>;
+
+// One path an op reads from one of its inputs: a COPY source (`index`: the action) or a bind or
+// cache mount's subpath (`index`: the mount), and whether a final symlink is followed.
+struct InputSelection {
+  std::uint32_t index = 0;
+  std::string selector;
+  bool follow = false;
+};
+// What `op` selects from its input `input`, in action/mount order; empty when it reads the
+// input whole (a base, a merge, a diff).
+std::vector<InputSelection> SelectionsOf(const ir::Op& op, ir::InputIndex input);
 
 // Every vertex's key, indexed by VertexId. `sources[v]` is the content of source vertex v (a
 // ContextTree pointer for local sources, which must outlive the call); vertices not needed

@@ -15,6 +15,7 @@
 #include "cache/stat_cache.h"
 #include "solver/cache_key.h"
 #include "solver/ir_overloaded.h"
+#include "solver/local_scan.h"
 
 namespace bt::solver {
 namespace {
@@ -185,26 +186,44 @@ class Solver {
     return ctx;
   }
 
+  // Everything the needed steps select from vertex `source`; a step reading it whole counts
+  // as selecting its root.
+  std::vector<InputSelection> SelectionsFrom(ir::VertexId source) const {
+    std::vector<InputSelection> out;
+    for (const ir::VertexId u : needed_) {
+      const ir::Op& op = graph_.op(u);
+      for (std::size_t i = 0; i < op.inputs.size(); ++i) {
+        if (op.inputs[i].vertex != source) continue;
+        std::vector<InputSelection> some = SelectionsOf(op, static_cast<ir::InputIndex>(i));
+        if (some.empty()) some.push_back(InputSelection{0, "/", false});
+        for (InputSelection& s : some) out.push_back(std::move(s));
+      }
+    }
+    return out;
+  }
+
   Result<std::unique_ptr<LocalContext>> Scan(ir::VertexId v, const std::string& dir,
                                              const ir::LocalSource& local) {
     BT_ASSIGN_OR_RETURN(cache::PathPatterns excludes,
                         cache::PathPatterns::Parse(local.exclude_patterns));
-    BT_ASSIGN_OR_RETURN(cache::IncludePatterns includes,
-                        cache::IncludePatterns::Parse(local.include_patterns));
     BT_ASSIGN_OR_RETURN(cache::StatCache stat_cache, cache::StatCache::Load(root_.db(), dir));
-    cache::ContextScanner scanner({.excludes = &excludes, .includes = &includes,
-                                   .stat_cache = &stat_cache});
-    BT_ASSIGN_OR_RETURN(cache::ContextTree tree, scanner.Scan(stat_cache.dir()));
+    LocalScanRequest request;
+    request.dir = stat_cache.dir();
+    request.excludes = &excludes;
+    request.include_patterns = local.include_patterns;
+    request.selections = SelectionsFrom(v);
+    request.stat_cache = &stat_cache;
+    BT_ASSIGN_OR_RETURN(LocalScanResult scanned, ScanFollowingSymlinks(request));
     BT_TRY(stat_cache.Save());
     StatusEvent status;
     status.vertex = graph_.digest(v);
     status.id = "transferring context";
-    status.current = scanner.stats().bytes_read;
+    status.current = scanned.stats.bytes_read;
     status.time = Now();
     status.done = true;
     progress_->Emit(status);
     return std::make_unique<LocalContext>(
-        LocalContext{stat_cache.dir(), std::move(excludes), std::move(tree)});
+        LocalContext{stat_cache.dir(), std::move(excludes), std::move(scanned.tree)});
   }
 
   bool IgnoresCache(ir::VertexId v) const {

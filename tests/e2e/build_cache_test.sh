@@ -73,6 +73,35 @@ build --no-cache-filter left
 expect_eq "--no-cache-filter runs the stage and what reads it" \
   "COPY --from=left /left.txt /l|COPY --from=right /right.txt /r|COPY left.txt /left.txt" "$ran"
 
+# A COPY that reaches its source through a symlink (a symlinked directory on the way, or a
+# final link COPY follows): the scan is restricted to the paths COPY names, and must still see
+# the target, so that an edit to it re-runs the COPY instead of a stale cache hit.
+mkdir -p "$ctx/real"
+echo "through v1" >"$ctx/real/file"
+echo "target v1" >"$ctx/target.txt"
+ln -s real "$ctx/dirlink"
+ln -s target.txt "$ctx/filelink"
+touch -h -d '2020-01-01' "$ctx/real" "$ctx/real/file" "$ctx/target.txt" "$ctx/dirlink" "$ctx/filelink"
+cat >"$ctx/Dockerfile.links" <<'EOF'
+FROM scratch
+COPY dirlink/file /through
+COPY filelink /target
+EOF
+build -f "$ctx/Dockerfile.links" -o "type=local,dest=$work/links1"
+expect_eq "COPY through symlinks copies the targets" "through v1|target v1" \
+  "$(cat "$work/links1/through" "$work/links1/target" | paste -sd '|')"
+echo "through v2" >"$ctx/real/file"
+build -f "$ctx/Dockerfile.links" -o "type=local,dest=$work/links2"
+expect_eq "editing a file behind a symlinked directory re-runs the COPY" \
+  "COPY dirlink/file /through|COPY filelink /target" "$ran"
+expect_eq "the edit behind the directory link is in the output" "through v2" "$(cat "$work/links2/through")"
+echo "target v2" >"$ctx/target.txt"
+build -f "$ctx/Dockerfile.links" -o "type=local,dest=$work/links3"
+expect_eq "editing the target of a copied symlink re-runs its COPY" "COPY filelink /target" "$ran"
+expect_eq "the edit behind the file link is in the output" "target v2" "$(cat "$work/links3/target")"
+build -f "$ctx/Dockerfile.links"
+expect_eq "a rebuild through symlinks runs nothing" "" "$ran"
+
 # Two independent stages copying big files: each starts before the other finishes.
 cat >"$ctx/Dockerfile.parallel" <<'EOF'
 FROM scratch AS one
