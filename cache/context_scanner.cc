@@ -74,7 +74,9 @@ Result<uint32_t> ContextTree::Resolve(std::string_view path, FinalSymlink final,
       rest.remove_prefix(slash == std::string_view::npos ? rest.size() : slash + 1);
       const ContextNode* child = Find(walked + "/" + std::string(comp));
       if (child == nullptr) {
-        if (absent != nullptr) absent->push_back(Join(walked.empty() ? "" : walked.substr(1), comp));
+        if (absent != nullptr) {
+          absent->push_back(Join(walked.empty() ? "" : walked.substr(1), comp));
+        }
         return MakeError(ErrorCode::kNotFound,
                          "checksum " + std::string(path) + ": no such file in the build context");
       }
@@ -146,8 +148,8 @@ Result<Checksum128> ContextTree::ChecksumOf(std::string_view selector, FinalSyml
     }
   }
   if (matches == 0) {
-    return MakeError(ErrorCode::kNotFound,
-                     "checksum " + std::string(selector) + ": no file in the build context matches");
+    return MakeError(ErrorCode::kNotFound, "checksum " + std::string(selector) +
+                                               ": no file in the build context matches");
   }
   return HashBytes(buf);
 }

@@ -304,6 +304,7 @@ int RunBuild(const BuildCommandFlags& flags) {
   }
   solve.progress = ui->get();
   solve.interrupt = &g_interrupted;
+  solve.scratch_dir = *scratch;
   solver::BuildStepRunnerOptions runner_options;
   runner_options.scratch_dir = *scratch;
   Result<solver::ExecStepOptions> exec =

@@ -9,9 +9,25 @@
 
 namespace bt::cli {
 
+namespace {
+
+// An absolute path: mount options, runtime bundles and records name paths inside the root,
+// and a relative one would be read against whatever directory reads it (the overlay mount of
+// a build with --root some/dir failed with ENOENT).
+std::string Absolute(const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  char* cwd = ::getcwd(nullptr, 0);
+  if (cwd == nullptr) return path;  // the open that follows reports the problem
+  std::string out = std::string(cwd) + "/" + path;
+  ::free(cwd);
+  return out;
+}
+
+}  // namespace
+
 std::string CacheRootPath(const std::string& root_flag) {
-  if (!root_flag.empty()) return root_flag;
-  if (const char* env = std::getenv("BUILDTOOL_ROOT"); env && *env) return env;
+  if (!root_flag.empty()) return Absolute(root_flag);
+  if (const char* env = std::getenv("BUILDTOOL_ROOT"); env && *env) return Absolute(env);
   if (::geteuid() == 0) return "/var/lib/buildtool";
   if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) {
     return std::string(xdg) + "/buildtool";

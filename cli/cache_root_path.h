@@ -1,6 +1,7 @@
 // Where the cache root is (ARCHITECTURE.md "The cache root"): --root DIR, else
 // $BUILDTOOL_ROOT, else /var/lib/buildtool for root, else $XDG_DATA_HOME/buildtool
-// (~/.local/share/buildtool when XDG_DATA_HOME is unset).
+// (~/.local/share/buildtool when XDG_DATA_HOME is unset); a relative --root or
+// $BUILDTOOL_ROOT is made absolute against the working directory.
 #pragma once
 
 #include <optional>

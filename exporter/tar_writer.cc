@@ -39,7 +39,8 @@ constexpr Field kPrefix{345, 155};
 using Block = std::array<char, kBlock>;
 
 bool IsAscii(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 bool HasNul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
@@ -136,7 +137,8 @@ std::string FormatPaxTime(std::int64_t sec, std::uint32_t nsec) {
 std::string PaxRecord(std::string_view key, std::string_view value) {
   const std::size_t base = key.size() + value.size() + 3;  // ' ', '=', '\n'
   std::size_t size = base + std::to_string(base).size();
-  if (std::to_string(size).size() != std::to_string(base).size()) size = base + std::to_string(size).size();
+  if (std::to_string(size).size() != std::to_string(base).size())
+    size = base + std::to_string(size).size();
   std::string record = std::to_string(size);
   record += ' ';
   record.append(key);
@@ -307,9 +309,8 @@ Result<void> TarWriter::WriteHeader(const TarEntry& e) {
   PutOctal(b, kUid, e.uid);
   PutOctal(b, kGid, e.gid);
   PutOctal(b, kSize, e.size);
-  PutOctal(b, kMtime, FitsOctalSigned(kMtime.size, e.mtime_sec)
-                          ? static_cast<std::uint64_t>(e.mtime_sec)
-                          : 0);
+  PutOctal(b, kMtime,
+           FitsOctalSigned(kMtime.size, e.mtime_sec) ? static_cast<std::uint64_t>(e.mtime_sec) : 0);
   // uname and gname stay empty: ids only, as containerd writes layers (no user lookups).
   PutOctal(b, kDevMajor, e.dev_major);
   PutOctal(b, kDevMinor, e.dev_minor);

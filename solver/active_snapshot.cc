@@ -60,7 +60,7 @@ Result<StepOutput> ActiveSnapshot::Commit() {
     return txn.PutSnapshot(record);
   }));
   root_ = nullptr;
-  return StepOutput{id_, size};
+  return StepOutput{.snapshot_id = id_, .size_bytes = size, .content = std::nullopt};
 }
 
 }  // namespace bt::solver

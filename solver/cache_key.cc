@@ -57,7 +57,8 @@ std::string Selections(const ir::Op& op, ir::InputIndex input, const ContextTree
   }
   std::string out;
   PutU32(&out, static_cast<std::uint32_t>(selections.size()));
-  for (const InputSelection& s : selections) PutSelection(&out, tree, s.index, s.selector, s.follow);
+  for (const InputSelection& s : selections)
+    PutSelection(&out, tree, s.index, s.selector, s.follow);
   return out;
 }
 
@@ -94,14 +95,33 @@ std::vector<InputSelection> SelectionsOf(const ir::Op& op, ir::InputIndex input)
                        selector = cache->selector;
                      }
                      if (!reads) continue;
-                     out.push_back({static_cast<std::uint32_t>(m),
-                                    selector.empty() ? "/" : selector, true});
+                     out.push_back(
+                         {static_cast<std::uint32_t>(m), selector.empty() ? "/" : selector, true});
                    }
                  },
                  [](const auto&) {},
              },
              op.body);
   return out;
+}
+
+oci::Digest ContentCacheKey(const ir::Graph& graph, ir::VertexId v,
+                            const std::vector<ContentKeyInput>& inputs) {
+  const ir::Op& op = graph.op(v);
+  std::string buf("buildtool content key v1", 25);
+  PutDigest(&buf, graph.digest(v));
+  PutU32(&buf, static_cast<std::uint32_t>(inputs.size()));
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].selected != nullptr) {
+      buf.push_back('S');
+      buf += Selections(op, static_cast<ir::InputIndex>(i), *inputs[i].selected);
+    } else {
+      buf.push_back('K');
+      PutDigest(&buf, inputs[i].key);
+      PutU32(&buf, inputs[i].output);
+    }
+  }
+  return oci::Digest::Of(buf);
 }
 
 std::vector<oci::Digest> ComputeCacheKeys(const ir::Graph& graph,
@@ -119,8 +139,8 @@ std::vector<oci::Digest> ComputeCacheKeys(const ir::Graph& graph,
       if (content != nullptr && std::holds_alternative<const ContextTree*>(*content) &&
           std::get<const ContextTree*>(*content) != nullptr) {
         buf.push_back('L');
-        buf += Selections(op, static_cast<ir::InputIndex>(i),
-                          *std::get<const ContextTree*>(*content));
+        buf +=
+            Selections(op, static_cast<ir::InputIndex>(i), *std::get<const ContextTree*>(*content));
       } else {
         buf.push_back('K');
         PutDigest(&buf, keys[edge.vertex]);

@@ -53,4 +53,20 @@ std::vector<InputSelection> SelectionsOf(const ir::Op& op, ir::InputIndex input)
 std::vector<oci::Digest> ComputeCacheKeys(const ir::Graph& graph,
                                           const std::vector<SourceContent>& sources);
 
+// A content-based key (BuildKit's "slow" key), made when a step is about to run because its
+// definition key missed: every input the step reads through selectors is keyed by the
+// checksums of the selected content, whatever built it, and every other input by the key its
+// result is known by (the content-based key it was found or recorded under, else its
+// definition key). A COPY --from of a stage that re-ran but made the same files finds the
+// result it made before, and so does every step after it. Encoding (version 1):
+//   "buildtool content key v1\0" | 32 bytes op digest | u32 input count | per input:
+//     'K' | 32 bytes key | u32 output index   or   'S' | selections as 'L' above
+struct ContentKeyInput {
+  oci::Digest key;                          // when `selected` is null
+  std::uint32_t output = 0;
+  const cache::ContextTree* selected = nullptr;  // the scanned selected content
+};
+oci::Digest ContentCacheKey(const ir::Graph& graph, ir::VertexId v,
+                            const std::vector<ContentKeyInput>& inputs);
+
 }  // namespace bt::solver

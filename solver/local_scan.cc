@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "cache/include_patterns.h"
+#include "cache/path_glob.h"
+#include "solver/tree_view.h"
 
 namespace bt::solver {
 namespace {
@@ -63,6 +65,25 @@ Result<LocalScanResult> ScanFollowingSymlinks(const LocalScanRequest& request) {
                            ": symlinks keep leading out of the paths the build reads");
     }
   }
+}
+
+Result<cache::ContextTree> ScanSelectedContent(cache::CacheRoot& root, const std::string& scratch,
+                                               const Tree& tree,
+                                               const std::vector<InputSelection>& selections) {
+  BT_ASSIGN_OR_RETURN(const TreeView view, OpenView(root, scratch, tree));
+  LocalScanRequest request;
+  request.dir = view.path;
+  request.selections = selections;
+  for (const InputSelection& s : selections) {
+    const std::string clean = cache::CleanSlashPath(s.selector);
+    if (clean == "/" || clean == ".") {
+      request.include_patterns.clear();  // the whole tree
+      break;
+    }
+    request.include_patterns.push_back(clean[0] == '/' ? clean.substr(1) : clean);
+  }
+  BT_ASSIGN_OR_RETURN(LocalScanResult scanned, ScanFollowingSymlinks(request));
+  return std::move(scanned.tree);
 }
 
 }  // namespace bt::solver

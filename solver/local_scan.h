@@ -12,10 +12,12 @@
 #include <vector>
 
 #include "base/result.h"
+#include "cache/cache_root.h"
 #include "cache/context_scanner.h"
 #include "cache/path_patterns.h"
 #include "cache/stat_cache.h"
 #include "solver/cache_key.h"
+#include "solver/step_runner.h"
 
 namespace bt::solver {
 
@@ -32,6 +34,13 @@ struct LocalScanResult {
   cache::ScanStats stats;  // summed over the scans
   int scans = 0;
 };
+
+// The selected content of `tree`, an input a step reads through selectors (COPY --from, a
+// bind mount from a stage), scanned in a view of it made under `scratch`: what a content-based
+// key hashes. Symlinks are followed as above; nothing but the selected paths is read.
+Result<cache::ContextTree> ScanSelectedContent(cache::CacheRoot& root, const std::string& scratch,
+                                               const Tree& tree,
+                                               const std::vector<InputSelection>& selections);
 
 // kInvalidArgument for a bad include pattern, or when symlinks keep leading out of the scanned
 // paths after 40 rescans; scan errors as ContextScanner reports them.

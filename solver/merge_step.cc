@@ -18,8 +18,8 @@ Result<std::vector<StepOutput>> RunMergeStep(const StepContext& ctx,
     if (std::holds_alternative<EmptyTree>(inputs[i])) continue;
     const auto* snapshot = std::get_if<SnapshotTree>(&inputs[i]);
     if (snapshot == nullptr) {
-      return MakeError(ErrorCode::kInternal, "merge input " + std::to_string(i) +
-                                                 " is a local context, not a snapshot");
+      return MakeError(ErrorCode::kInternal,
+                       "merge input " + std::to_string(i) + " is a local context, not a snapshot");
     }
     if (!top) {
       top = snapshot->id;  // the first chain stays as it is
@@ -29,7 +29,8 @@ Result<std::vector<StepOutput>> RunMergeStep(const StepContext& ctx,
     std::reverse(chain.begin(), chain.end());  // bottom layer first
     for (const std::string& layer : chain) {
       if (ctx.Stopping()) return MakeError(ErrorCode::kCancelled, "the build is stopping");
-      BT_ASSIGN_OR_RETURN(ActiveSnapshot active, ActiveSnapshot::Prepare(ctx, top, cache::PrepareFor::kDiff));
+      BT_ASSIGN_OR_RETURN(ActiveSnapshot active,
+                          ActiveSnapshot::Prepare(ctx, top, cache::PrepareFor::kDiff));
       BT_TRY(cache::CloneDiff(store.DiffPath(layer), store.DiffPath(active.id())));
       BT_ASSIGN_OR_RETURN(StepOutput out, active.Commit());
       top = out.snapshot_id;
@@ -38,8 +39,12 @@ Result<std::vector<StepOutput>> RunMergeStep(const StepContext& ctx,
   }
   if (last) return std::vector<StepOutput>{*last};
   // Nothing was stacked: the result is the first chain, or an empty tree on scratch.
-  if (top) return std::vector<StepOutput>{StepOutput{*top, 0}};
-  BT_ASSIGN_OR_RETURN(ActiveSnapshot empty, ActiveSnapshot::Prepare(ctx, std::nullopt, cache::PrepareFor::kDiff));
+  if (top) {
+    return std::vector<StepOutput>{
+        StepOutput{.snapshot_id = *top, .size_bytes = 0, .content = std::nullopt}};
+  }
+  BT_ASSIGN_OR_RETURN(ActiveSnapshot empty,
+                      ActiveSnapshot::Prepare(ctx, std::nullopt, cache::PrepareFor::kDiff));
   BT_ASSIGN_OR_RETURN(StepOutput out, empty.Commit());
   return std::vector<StepOutput>{out};
 }

@@ -63,6 +63,7 @@ class Solver {
     BT_TRY(ScanLocalSources());
     BT_TRY(FetchUnpinnedDownloads());
     keys_ = ComputeCacheKeys(graph_, sources_);
+    result_keys_ = keys_;
     BT_TRY(PlanFromTarget());
     BT_TRY(Execute());
     const Vertex& target = vertices_[def_.target->vertex];
@@ -363,6 +364,14 @@ class Solver {
       }
       inputs.push_back(input.outputs[in.output]);
     }
+    if (!vertices_[v].ignore_cache) {
+      Result<bool> found = FindByContent(v, inputs);
+      if (!found) {
+        Fail(v, std::move(found).error().Wrap("compute the content-based cache key"));
+        return false;
+      }
+      if (*found) return true;
+    }
     const StepContext ctx = ContextFor(v);
     Emit(v, VertexState::kStarted);
     Result<std::vector<StepOutput>> outputs = runner_.Run(ctx, op, inputs);
@@ -395,8 +404,77 @@ class Solver {
     return true;
   }
 
+  // A step whose definition key missed may still have run before on the same content (see
+  // ContentCacheKey): when an input is read through selectors from a step's result, or an
+  // input's result is known by a content-based key, the step's content-based key is made and
+  // looked up. A hit is the step's result, recorded under its definition key too so that the
+  // next build plans it cached. True when found (the step is done); result_keys_[v] is the key
+  // the step's result is known by either way.
+  Result<bool> FindByContent(ir::VertexId v, const std::vector<Tree>& inputs) {
+    const ir::Op& op = graph_.op(v);
+    std::vector<ContentKeyInput> parts(op.inputs.size());
+    std::vector<std::unique_ptr<cache::ContextTree>> scanned;
+    bool by_content = false;
+    for (std::size_t i = 0; i < op.inputs.size(); ++i) {
+      const ir::Edge& edge = op.inputs[i];
+      if (const auto* local = std::get_if<const cache::ContextTree*>(&sources_[edge.vertex]);
+          local != nullptr && *local != nullptr) {
+        parts[i].selected = *local;  // a build context: content-keyed already
+        continue;
+      }
+      std::vector<InputSelection> selections =
+          SelectionsOf(op, static_cast<ir::InputIndex>(i));
+      if (!selections.empty() && !std::holds_alternative<EmptyTree>(inputs[i])) {
+        BT_ASSIGN_OR_RETURN(cache::ContextTree tree,
+                            ScanSelectedContent(root_, ScratchDir(), inputs[i], selections));
+        scanned.push_back(std::make_unique<cache::ContextTree>(std::move(tree)));
+        parts[i].selected = scanned.back().get();
+        by_content = true;
+        continue;
+      }
+      parts[i].key = result_keys_[edge.vertex];
+      parts[i].output = edge.output;
+      by_content = by_content || result_keys_[edge.vertex] != keys_[edge.vertex];
+    }
+    if (!by_content) return false;
+    const oci::Digest content_key = ContentCacheKey(graph_, v, parts);
+    result_keys_[v] = content_key;
+    std::vector<std::string> ids;
+    const cache::Timestamp now = std::chrono::system_clock::now();
+    BT_TRY(root_.db().Update([&](cache::WriteTxn& txn) -> Result<void> {
+      ids.clear();
+      BT_ASSIGN_OR_RETURN(std::optional<cache::CacheRecord> record,
+                          txn.GetCacheRecord(content_key));
+      if (!record) return {};
+      BT_TRY(txn.TouchLastUsed(record->key, now));
+      for (const std::string& id : record->snapshot_ids) BT_TRY(HoldLocked(txn, id));
+      cache::CacheRecord alias = *record;
+      alias.key = keys_[v];
+      alias.created = alias.last_used = now;
+      BT_TRY(txn.PutCacheRecord(alias));
+      ids = record->snapshot_ids;
+      return {};
+    }));
+    if (ids.empty()) return false;
+    Vertex& vertex = vertices_[v];
+    vertex.outputs.clear();
+    for (const std::string& id : ids) vertex.outputs.push_back(SnapshotTree{id});
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++stats_.cached;
+      ++stats_.content_hits;
+    }
+    Emit(v, VertexState::kCached);
+    return true;
+  }
+
+  std::string ScratchDir() const {
+    return options_.scratch_dir.empty() ? root_.tmp_dir() : options_.scratch_dir;
+  }
+
   // The cache record of a step that just ran: its snapshot records and the key's record, in
-  // one transaction, so a crash leaves either all of it or none.
+  // one transaction, so a crash leaves either all of it or none; also under its content-based
+  // key when it has one.
   Result<void> Record(ir::VertexId v, const std::vector<StepOutput>& outputs) {
     const cache::Timestamp now = std::chrono::system_clock::now();
     return root_.db().Update([&](cache::WriteTxn& txn) -> Result<void> {
@@ -414,6 +492,9 @@ class Solver {
         record.snapshot_ids.push_back(out.snapshot_id);
         record.size_bytes += out.size_bytes;
       }
+      BT_TRY(txn.PutCacheRecord(record));
+      if (result_keys_[v] == keys_[v]) return {};
+      record.key = result_keys_[v];
       return txn.PutCacheRecord(record);
     });
   }
@@ -443,7 +524,10 @@ class Solver {
   std::vector<ir::VertexId> needed_;  // in topological order
   std::vector<SourceContent> sources_;
   std::vector<std::unique_ptr<LocalContext>> locals_;
-  std::vector<oci::Digest> keys_;
+  std::vector<oci::Digest> keys_;  // definition keys (ComputeCacheKeys)
+  // The key each step's result is known by: its content-based key when FindByContent made
+  // one, else its definition key. Written by the step's own task before its dependents start.
+  std::vector<oci::Digest> result_keys_;
   SolveStats stats_;
 
   std::mutex lease_mu_;  // the Lease is used by one thread at a time

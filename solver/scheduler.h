@@ -37,11 +37,14 @@ struct SolveOptions {
   std::map<std::string, std::string> local_contexts;  // LocalSource name -> directory
   ProgressSink* progress = nullptr;        // nullptr: no events
   const std::atomic<bool>* interrupt = nullptr;  // set (e.g. on SIGINT) to stop the build
+  // Where views of snapshots are mounted for content-based keys; empty: the root's tmp/.
+  std::string scratch_dir;
 };
 
 struct SolveStats {
   std::size_t executed = 0;  // steps run
-  std::size_t cached = 0;    // steps whose result came from the cache
+  std::size_t cached = 0;    // steps whose result came from the cache (by either key)
+  std::size_t content_hits = 0;  // of those, found by the content of what they read
   std::size_t local_sources = 0;  // build contexts scanned
 };
 

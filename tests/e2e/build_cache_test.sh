@@ -102,6 +102,36 @@ expect_eq "the edit behind the file link is in the output" "target v2" "$(cat "$
 build -f "$ctx/Dockerfile.links"
 expect_eq "a rebuild through symlinks runs nothing" "" "$ran"
 
+# Content-based keys (BuildKit's): a stage re-runs because its first step's source changed,
+# but the file a later stage copies from it comes out the same; the COPY --from finds its
+# earlier result by that content, and so does every step after it.
+cat >"$ctx/Dockerfile.content" <<'EOF'
+FROM scratch AS builder
+COPY left.txt /input.txt
+COPY right.txt /artifact.txt
+FROM scratch
+COPY --from=builder /artifact.txt /artifact
+COPY app.txt /app.txt
+EOF
+build -f "$ctx/Dockerfile.content"
+echo "left v9" >"$ctx/left.txt"
+build -f "$ctx/Dockerfile.content" -o "type=local,dest=$work/content"
+expect_eq "a stage that re-ran with the same artifact leaves the COPY --from and what follows cached" \
+  "COPY left.txt /input.txt|COPY right.txt /artifact.txt" "$ran"
+expect_eq "the steps found by content are reported cached" 2 \
+  "$(jq -r 'select(.type == "vertex" and .state == "cached") | .name' "$work/events" | grep -c 'stage-1')"
+expect_eq "the output has the artifact" "right v1|app v1" \
+  "$(cat "$work/content/artifact" "$work/content/app.txt" | paste -sd '|')"
+build -f "$ctx/Dockerfile.content"
+expect_eq "the next build plans everything cached" "" "$ran"
+echo "right v9" >"$ctx/right.txt"
+build -f "$ctx/Dockerfile.content" -o "type=local,dest=$work/content2"
+expect_eq "a changed artifact re-runs the COPY --from and what follows" \
+  "COPY --from=builder /artifact.txt /artifact|COPY app.txt /app.txt|COPY right.txt /artifact.txt" "$ran"
+expect_eq "the changed artifact is in the output" "right v9" "$(cat "$work/content2/artifact")"
+build -f "$ctx/Dockerfile.content" --no-cache
+expect_eq "--no-cache runs every step, content keys or not" 4 "$(echo "$ran" | tr '|' '\n' | grep -c .)"
+
 # Two independent stages copying big files: each starts before the other finishes.
 cat >"$ctx/Dockerfile.parallel" <<'EOF'
 FROM scratch AS one
