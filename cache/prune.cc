@@ -9,12 +9,13 @@
 
 #include "cache/build_scratch.h"
 #include "cache/cache_mounts.h"
+#include "cache/image_roots.h"
 #include "cache/lease.h"
 
 namespace bt::cache {
 namespace {
 
-// Deletes every blob that no cache record and no live lease names. It runs in a write
+// Deletes every blob that no cache record, no live lease and no stored image names. It runs in a write
 // transaction of its own that changes nothing in the DB: holding the writer lock excludes
 // every other writer in every process, and a build always names a blob in its lease (a write
 // transaction) before it relies on the blob being there, so no blob can become needed between
@@ -27,6 +28,11 @@ Result<void> SweepBlobs(CacheRoot& root, WriteTxn& txn, const std::set<oci::Dige
   std::set<oci::Digest> needed = leased;
   BT_ASSIGN_OR_RETURN(const std::vector<CacheRecord> records, txn.ListCacheRecords());
   for (const CacheRecord& r : records) needed.insert(r.blobs.begin(), r.blobs.end());
+  // The local image store's images: named by index.json, not by the DB. A build tags an image
+  // only after its lease holds the blobs, so an image being made is covered either way.
+  BT_ASSIGN_OR_RETURN(const std::set<oci::Digest> images,
+                      ImageStoreBlobs(root.path(), root.content()));
+  needed.insert(images.begin(), images.end());
   BT_ASSIGN_OR_RETURN(const std::vector<oci::Digest> blobs, root.content().Walk());
   for (const oci::Digest& d : blobs) {
     if (needed.count(d)) continue;

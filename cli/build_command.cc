@@ -21,6 +21,7 @@
 #include "cache/lease.h"
 #include "cli/cache_root_path.h"
 #include "cli/error_report.h"
+#include "cli/image_output.h"
 #include "cli/output_spec.h"
 #include "cli/progress/make_progress_sink.h"
 #include "cli/source_file.h"
@@ -74,15 +75,54 @@ class NoImages : public oci::ImageResolver {
   }
 };
 
+// SOURCE_DATE_EPOCH, from --build-arg (last one wins) or else the environment, as buildx
+// passes it: the image's dates (and with rewrite-timestamp its files'). kInvalidArgument for a
+// value that is not a number of seconds.
+Result<std::optional<std::int64_t>> SourceDateEpoch(const BuildFlags& flags) {
+  std::optional<std::string> text;
+  if (const char* env = std::getenv("SOURCE_DATE_EPOCH"); env != nullptr && *env != '\0') text = env;
+  for (const std::string& arg : flags.build_args) {
+    if (arg.rfind("SOURCE_DATE_EPOCH=", 0) == 0) text = arg.substr(18);
+  }
+  if (!text || text->empty()) return std::optional<std::int64_t>();
+  std::int64_t value = 0;
+  for (char c : *text) {
+    if (c < '0' || c > '9' || value > (INT64_MAX - 9) / 10) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "SOURCE_DATE_EPOCH=" + *text + ": want a number of seconds since 1970");
+    }
+    value = value * 10 + (c - '0');
+  }
+  return std::optional<std::int64_t>(value);
+}
+
 // The outputs this build can write; the rest are refused before anything runs.
 Result<std::vector<OutputSpec>> CheckOutputs(const BuildCommandFlags& flags) {
+  BT_ASSIGN_OR_RETURN(const std::vector<oci::Reference> tags, ParseTags(flags.tags));
+  BT_TRY(SourceDateEpoch(flags.build));
   std::vector<OutputSpec> outputs;
+  bool image_output = false;
   for (const std::string& value : flags.outputs) {
     BT_ASSIGN_OR_RETURN(OutputSpec spec, ParseOutputSpec(value));
+    if (spec.type == "registry") {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "output type=registry: pushing to a registry is not supported yet");
+    }
+    if (IsImageOutput(spec)) {
+      BT_TRY(CheckImageOutput(spec, tags));
+      if (spec.type != "image" && spec.destination == "-" && spec.attrs.count("tar") == 0 &&
+          ::isatty(STDOUT_FILENO)) {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         "refusing to write a tar to the terminal: redirect standard output");
+      }
+      image_output = true;
+      outputs.push_back(std::move(spec));
+      continue;
+    }
     if (spec.type != "local" && spec.type != "tar") {
       return MakeError(ErrorCode::kInvalidArgument,
                        "output type \"" + spec.type +
-                           "\" is not supported yet (supported: local, tar)");
+                           "\" is not supported (supported: local, tar, image, oci, docker)");
     }
     if (spec.destination.empty()) {
       return MakeError(ErrorCode::kInvalidArgument,
@@ -94,10 +134,11 @@ Result<std::vector<OutputSpec>> CheckOutputs(const BuildCommandFlags& flags) {
     }
     outputs.push_back(std::move(spec));
   }
-  if (!flags.tags.empty() && outputs.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "-t names an image, and image outputs are not supported yet: use "
-                     "--output type=local,dest=DIR or type=tar,dest=FILE");
+  if (!tags.empty() && !image_output) {
+    // -t alone: the image goes to the local image store under those names, as with docker.
+    OutputSpec image;
+    image.type = "image";
+    outputs.push_back(std::move(image));
   }
   return outputs;
 }
@@ -319,13 +360,30 @@ int RunBuild(const BuildCommandFlags& flags) {
       solver::Solve(lowered->definition, *root, *lease, runner, solve);
 
   Result<void> exported;
+  std::optional<oci::Digest> image_digest;
   if (result) {
     std::optional<std::string> snapshot;
     if (const auto* s = std::get_if<solver::SnapshotTree>(&result->target)) snapshot = s->id;
+    std::optional<oci::Digest> image_id;
     for (const OutputSpec& spec : *outputs) {
-      exported = Export(spec, *root, *scratch, snapshot, **ui);
+      if (IsImageOutput(spec)) {
+        ImageExportContext ctx;
+        ctx.root = &*root;
+        ctx.lease = &*lease;
+        ctx.snapshot = snapshot;
+        ctx.config = lowered->definition.image_config;
+        ctx.tags = *ParseTags(flags.tags);  // checked before the build
+        ctx.source_date_epoch = *SourceDateEpoch(flags.build);  // checked before the build
+        ctx.progress = ui->get();
+        Result<oci::Digest> id = ExportImageOutput(spec, ctx);
+        exported = id ? Result<void>() : Result<void>(id.error());
+        if (id) image_id = *id;
+      } else {
+        exported = Export(spec, *root, *scratch, snapshot, **ui);
+      }
       if (!exported) break;
     }
+    if (exported && image_id) image_digest = *image_id;
   }
   (*ui)->Finish();
   if (!result) {
@@ -333,6 +391,10 @@ int RunBuild(const BuildCommandFlags& flags) {
     return result.error().code == ErrorCode::kCancelled ? kExitInterrupted : kExitFailed;
   }
   if (!exported) return Report(exported.error());
+  if (image_digest) {
+    // The image id, as `docker build -q` prints it (the manifest digest names it here).
+    std::printf("%s\n", image_digest->ToString().c_str());
+  }
   if (outputs->empty()) {
     std::fputs("note: no output specified (--output type=local,dest=DIR or type=tar,dest=FILE): "
                "the result stays in the build cache\n",

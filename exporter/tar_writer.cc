@@ -6,6 +6,9 @@
 #include <cstring>
 #include <optional>
 
+#include <errno.h>
+#include <unistd.h>
+
 namespace bt::exporter {
 namespace {
 
@@ -238,7 +241,34 @@ std::string PaxHeaderName(std::string_view path) {
   return name;
 }
 
+constexpr std::size_t kFdChunk = 1 << 20;
+
 }  // namespace
+
+FdTarSink::FdTarSink(int fd) : fd_(fd) { buffer_.reserve(kFdChunk); }
+
+Result<void> FdTarSink::Write(std::string_view bytes) {
+  if (buffer_.size() + bytes.size() > kFdChunk) BT_TRY(Flush());
+  if (bytes.size() >= kFdChunk) return WriteAll(bytes);
+  buffer_.append(bytes);
+  return {};
+}
+
+Result<void> FdTarSink::Flush() {
+  BT_TRY(WriteAll(buffer_));
+  buffer_.clear();
+  return {};
+}
+
+Result<void> FdTarSink::WriteAll(std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError("write", "the tar stream", errno);
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return {};
+}
 
 std::string PaxRecordsFor(const TarEntry& entry) {
   const PaxPlan plan = PlanPax(entry);

@@ -29,6 +29,20 @@ class TarSink {
   virtual Result<void> Write(std::string_view bytes) = 0;
 };
 
+// A sink writing to a file descriptor in 1 MiB writes; Flush() writes what is buffered (call
+// it once the stream is finished).
+class FdTarSink : public TarSink {
+ public:
+  explicit FdTarSink(int fd);
+  Result<void> Write(std::string_view bytes) override;
+  Result<void> Flush();
+
+ private:
+  Result<void> WriteAll(std::string_view bytes);
+  int fd_;
+  std::string buffer_;
+};
+
 enum class TarType : char {
   kRegular = '0',
   kHardLink = '1',

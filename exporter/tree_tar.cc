@@ -55,43 +55,12 @@ Result<std::map<std::string, std::string>> Xattrs(const std::string& path) {
   return out;
 }
 
-// Buffers the stream into large writes to `fd`.
-class FdSink : public TarSink {
- public:
-  explicit FdSink(int fd) : fd_(fd) { buffer_.reserve(kChunk); }
-
-  Result<void> Write(std::string_view bytes) override {
-    if (buffer_.size() + bytes.size() > kChunk) BT_TRY(Flush());
-    if (bytes.size() >= kChunk) return WriteAll(bytes);
-    buffer_.append(bytes);
-    return {};
-  }
-
-  Result<void> Flush() {
-    BT_TRY(WriteAll(buffer_));
-    buffer_.clear();
-    return {};
-  }
-
- private:
-  Result<void> WriteAll(std::string_view bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return ErrnoError("write", "the tar stream", errno);
-      bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return {};
-  }
-
-  int fd_;
-  std::string buffer_;
-};
-
 class TarWalk {
  public:
   TarWalk(TarWriter& tar, std::string root, const TreeTarOptions& options)
       : tar_(tar), root_(std::move(root)), options_(options) {}
+
+  std::uint64_t entries() const { return entries_; }
 
   Result<void> Dir(int fd, const std::string& rel) {
     BT_ASSIGN_OR_RETURN(const std::vector<std::string> names, cache::ListDirNames(fd, rel));
@@ -130,7 +99,7 @@ class TarWalk {
     e.path = (rel.empty() ? "" : rel + "/") + ".wh." + name;
     e.type = TarType::kRegular;
     e.mtime_sec = Mtime(st);
-    return tar_.WriteHeader(e);
+    return Header(e);
   }
 
   Result<void> Entry(int dir_fd, const std::string& name, const std::string& rel,
@@ -177,7 +146,7 @@ class TarWalk {
           if (!first) {
             e.type = TarType::kHardLink;
             e.link_target = it->second;
-            return tar_.WriteHeader(e);
+            return Header(e);
           }
         }
         e.type = TarType::kRegular;
@@ -192,7 +161,7 @@ class TarWalk {
       data = UniqueFd(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
       if (!data.valid()) return ErrnoError("open", rel, errno);
     }
-    if (Result<void> r = tar_.WriteHeader(e); !r) {
+    if (Result<void> r = Header(e); !r) {
       return std::move(r).error().Wrap("write tar entry " + rel);
     }
     if (has_data) BT_TRY(CopyData(data.get(), rel, e.size));
@@ -201,7 +170,7 @@ class TarWalk {
       wh.path = rel + "/.wh..wh..opq";
       wh.type = TarType::kRegular;
       wh.mtime_sec = Mtime(st);
-      BT_TRY(tar_.WriteHeader(wh));
+      BT_TRY(Header(wh));
     }
     return {};
   }
@@ -222,7 +191,13 @@ class TarWalk {
     return {};
   }
 
+  Result<void> Header(const TarEntry& e) {
+    ++entries_;
+    return tar_.WriteHeader(e);
+  }
+
   TarWriter& tar_;
+  std::uint64_t entries_ = 0;
   std::string root_;
   const TreeTarOptions& options_;
   std::map<std::pair<dev_t, ino_t>, std::string> links_;  // first path of each linked inode
@@ -231,14 +206,20 @@ class TarWalk {
 
 }  // namespace
 
-Result<void> WriteTreeAsTar(const std::string& dir, int fd, const TreeTarOptions& options) {
+Result<std::uint64_t> WriteTreeToTar(const std::string& dir, TarSink& sink,
+                                     const TreeTarOptions& options) {
   UniqueFd root(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return ErrnoError("open", dir, errno);
-  FdSink sink(fd);
   TarWriter tar(sink);
   TarWalk walk(tar, dir, options);
   BT_TRY(walk.Dir(root.get(), ""));
   BT_TRY(tar.Finish());
+  return walk.entries();
+}
+
+Result<void> WriteTreeAsTar(const std::string& dir, int fd, const TreeTarOptions& options) {
+  FdTarSink sink(fd);
+  BT_TRY(WriteTreeToTar(dir, sink, options));
   return sink.Flush();
 }
 

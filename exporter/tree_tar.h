@@ -14,6 +14,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "exporter/tar_writer.h"
 
 namespace bt::exporter {
 
@@ -30,5 +31,10 @@ struct TreeTarOptions {
 // Writes the tree rooted at `dir` (its contents; the root itself has no entry) to `fd` and
 // ends the archive. kIo naming the path for a failed read or write.
 Result<void> WriteTreeAsTar(const std::string& dir, int fd, const TreeTarOptions& options = {});
+
+// The same into any sink (an image layer on its way to a compressor and two hashes); returns
+// how many entries the archive holds (0: an empty layer).
+Result<std::uint64_t> WriteTreeToTar(const std::string& dir, TarSink& sink,
+                                     const TreeTarOptions& options = {});
 
 }  // namespace bt::exporter

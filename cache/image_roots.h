@@ -1,0 +1,21 @@
+// The blobs the local image store (<root>/images, exporter/image_store.h) reaches: every
+// manifest or index its index.json names, and what those name in turn (configs, layers,
+// nested manifests). Prune keeps them. Read straight from the OCI layout files, so the cache
+// needs nothing of the exporter; a blob that is missing or does not parse ends that branch.
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "base/result.h"
+#include "cache/content_store.h"
+#include "oci/digest.h"
+
+namespace bt::cache {
+
+// kDataLoss when index.json exists and does not parse (prune must not guess then); an absent
+// store reaches nothing.
+Result<std::set<oci::Digest>> ImageStoreBlobs(const std::string& root_path,
+                                              const ContentStore& content);
+
+}  // namespace bt::cache

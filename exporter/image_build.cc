@@ -1,0 +1,186 @@
+#include "exporter/image_build.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include <tbb/parallel_for.h>
+
+namespace bt::exporter {
+namespace {
+
+std::string LayerMediaType(oci::LayerCompression c, bool oci_types) {
+  switch (c) {
+    case oci::LayerCompression::kGzip:
+      return std::string(oci_types ? oci::media_type::kOciLayerGzip
+                                   : oci::media_type::kDockerLayerGzip);
+    case oci::LayerCompression::kZstd:
+      // Docker's types have no zstd layer; BuildKit writes the OCI one in both cases.
+      return std::string(oci::media_type::kOciLayerZstd);
+    case oci::LayerCompression::kUncompressed:
+      return std::string(oci_types ? oci::media_type::kOciLayer : oci::media_type::kDockerLayer);
+  }
+  return {};
+}
+
+// Stores `bytes` as a blob (unless present) and describes it.
+Result<oci::Descriptor> PutBlob(cache::CacheRoot& root, std::string media_type,
+                                std::string_view bytes) {
+  oci::Descriptor d;
+  d.media_type = std::move(media_type);
+  d.digest = oci::Digest::Of(bytes);
+  d.size = static_cast<std::int64_t>(bytes.size());
+  if (root.content().Contains(d.digest)) return d;
+  BT_ASSIGN_OR_RETURN(cache::IngestWriter writer, root.content().BeginIngest(d.digest.ToString()));
+  if (writer.offset() != 0) {
+    BT_TRY(writer.Abort());
+    BT_ASSIGN_OR_RETURN(writer, root.content().BeginIngest(d.digest.ToString()));
+  }
+  BT_TRY(writer.Write(bytes));
+  BT_TRY(writer.Commit(bytes.size(), d.digest));
+  return d;
+}
+
+// Makes history and layers agree, as BuildKit's normalizeLayersAndHistory: history entries
+// that claim a layer beyond the layers there are become empty; layers beyond the history get a
+// generic entry; an empty layer is dropped and its entry marked empty_layer.
+void NormalizeHistory(std::vector<oci::HistoryEntry>& history, std::vector<LayerBlob>& layers,
+                      const std::string& now) {
+  std::size_t claimed = 0;
+  for (const oci::HistoryEntry& h : history) claimed += h.empty_layer ? 0 : 1;
+  if (claimed > layers.size()) {
+    std::size_t seen = 0;
+    for (oci::HistoryEntry& h : history) {
+      if (seen >= layers.size()) h.empty_layer = true;
+      if (!h.empty_layer) ++seen;
+    }
+    claimed = layers.size();
+  }
+  for (std::size_t i = claimed; i < layers.size(); ++i) {
+    oci::HistoryEntry h;
+    h.created_by = "buildkit.exporter.image.v0";  // no instruction is known for it
+    h.comment = "buildkit.exporter.image.v0";
+    history.push_back(std::move(h));
+  }
+  std::vector<LayerBlob> kept;
+  std::size_t layer = 0;
+  for (oci::HistoryEntry& h : history) {
+    if (h.created.empty()) h.created = now;
+    if (h.empty_layer) continue;
+    if (layers[layer].empty) {
+      h.empty_layer = true;
+    } else {
+      kept.push_back(layers[layer]);
+    }
+    ++layer;
+  }
+  layers = std::move(kept);
+}
+
+}  // namespace
+
+std::string FormatImageTime(std::int64_t seconds, std::int64_t nanos) {
+  const time_t t = static_cast<time_t>(seconds);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out = buf;
+  if (nanos != 0) {
+    char frac[16];
+    std::snprintf(frac, sizeof frac, ".%09lld", static_cast<long long>(nanos));
+    std::string f = frac;
+    while (f.back() == '0') f.pop_back();
+    out += f;
+  }
+  return out + "Z";
+}
+
+std::vector<oci::Digest> BuiltImage::Blobs() const {
+  std::vector<oci::Digest> out;
+  for (const oci::Descriptor& l : layers) out.push_back(l.digest);
+  out.push_back(config.digest);
+  out.push_back(manifest.digest);
+  return out;
+}
+
+Result<BuiltImage> BuildImage(cache::CacheRoot& root, const std::optional<std::string>& snapshot,
+                              oci::ImageConfig config, const ImageOptions& options) {
+  std::vector<std::string> chain;
+  if (snapshot) {
+    BT_ASSIGN_OR_RETURN(chain, root.snapshots().Chain(*snapshot));
+    std::reverse(chain.begin(), chain.end());  // the bottom layer first
+  }
+  // Layers are independent: each is read, compressed and hashed on its own thread.
+  std::vector<Result<LayerBlob>> exported(chain.size(), Result<LayerBlob>(LayerBlob{}));
+  tbb::parallel_for(std::size_t{0}, chain.size(), [&](std::size_t i) {
+    exported[i] = ExportLayer(root, chain[i], options.layer);
+  });
+  std::vector<LayerBlob> layers;
+  for (Result<LayerBlob>& r : exported) {
+    if (!r) return std::move(r).error();
+    layers.push_back(*r);
+  }
+  if (options.hold) {
+    std::vector<oci::Digest> digests;
+    for (const LayerBlob& l : layers) digests.push_back(l.digest);
+    BT_TRY(options.hold(digests));
+    // A prune between a layer's commit and the hold above may have taken it: make it again,
+    // now that its digest is held.
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      if (root.content().Contains(layers[i].digest)) continue;
+      LayerOptions again = options.layer;
+      again.force = true;
+      BT_ASSIGN_OR_RETURN(layers[i], ExportLayer(root, chain[i], again));
+    }
+  }
+
+  std::string now;
+  if (options.source_date_epoch) {
+    now = FormatImageTime(*options.source_date_epoch, 0);
+  } else {
+    const auto since = std::chrono::system_clock::now().time_since_epoch();
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(since);
+    now = FormatImageTime(secs.count(),
+                          std::chrono::duration_cast<std::chrono::nanoseconds>(since - secs).count());
+  }
+  NormalizeHistory(config.history, layers, now);
+  if (options.source_date_epoch) {
+    // Every date of the image, the base's history included, as BuildKit does with the epoch.
+    for (oci::HistoryEntry& h : config.history) h.created = now;
+  }
+  config.created = now;
+  for (const auto& [key, value] : options.labels) config.config.labels[key] = value;
+  config.diff_ids.clear();
+  for (const LayerBlob& l : layers) config.diff_ids.push_back(l.diff_id);
+
+  BuiltImage image;
+  image.config_json = oci::SerializeImageConfig(config);
+  if (options.hold) BT_TRY(options.hold({oci::Digest::Of(image.config_json)}));
+  BT_ASSIGN_OR_RETURN(
+      image.config,
+      PutBlob(root,
+              std::string(options.oci_media_types ? oci::media_type::kOciConfig
+                                                  : oci::media_type::kDockerConfig),
+              image.config_json));
+  oci::ImageManifest manifest;
+  manifest.media_type = std::string(options.oci_media_types ? oci::media_type::kOciManifest
+                                                            : oci::media_type::kDockerManifest);
+  manifest.config = image.config;
+  for (const LayerBlob& l : layers) {
+    oci::Descriptor d;
+    d.media_type = LayerMediaType(l.compression, options.oci_media_types);
+    d.digest = l.digest;
+    d.size = l.size;
+    manifest.layers.push_back(d);
+  }
+  image.layers = manifest.layers;
+  image.manifest_json = oci::SerializeManifest(manifest);
+  if (options.hold) BT_TRY(options.hold({oci::Digest::Of(image.manifest_json)}));
+  BT_ASSIGN_OR_RETURN(image.manifest, PutBlob(root, manifest.media_type, image.manifest_json));
+  image.manifest.platform = config.platform;
+  return image;
+}
+
+}  // namespace bt::exporter
