@@ -361,6 +361,9 @@ int RunBuild(const BuildCommandFlags& flags) {
 
   Result<void> exported;
   std::optional<oci::Digest> image_digest;
+  const std::int64_t build_time_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count();
   if (result) {
     std::optional<std::string> snapshot;
     if (const auto* s = std::get_if<solver::SnapshotTree>(&result->target)) snapshot = s->id;
@@ -375,6 +378,7 @@ int RunBuild(const BuildCommandFlags& flags) {
         ctx.tags = *ParseTags(flags.tags);  // checked before the build
         ctx.source_date_epoch = *SourceDateEpoch(flags.build);  // checked before the build
         ctx.progress = ui->get();
+        ctx.build_time_ns = build_time_ns;
         Result<oci::Digest> id = ExportImageOutput(spec, ctx);
         exported = id ? Result<void>() : Result<void>(id.error());
         if (id) image_id = *id;

@@ -136,6 +136,7 @@ Result<oci::Digest> ExportImageOutput(const OutputSpec& spec, const ImageExportC
   BT_ASSIGN_OR_RETURN(ImageAttrs attrs, AttrsOf(spec));
   BT_ASSIGN_OR_RETURN(const std::vector<oci::Reference> names, NamesOf(spec, ctx.tags));
   attrs.image.source_date_epoch = ctx.source_date_epoch;
+  attrs.image.build_time_ns = ctx.build_time_ns;
   BT_ASSIGN_OR_RETURN(const bool rewrite, BoolAttr(spec, "rewrite-timestamp", false));
   if (rewrite) {
     if (!ctx.source_date_epoch) {

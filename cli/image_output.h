@@ -38,6 +38,7 @@ struct ImageExportContext {
   oci::ImageConfig config;
   std::vector<oci::Reference> tags;      // -t
   std::optional<std::int64_t> source_date_epoch;
+  std::int64_t build_time_ns = 0;  // when the build started: every output's image date
   solver::ProgressSink* progress = nullptr;
 };
 

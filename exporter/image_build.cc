@@ -140,10 +140,7 @@ Result<BuiltImage> BuildImage(cache::CacheRoot& root, const std::optional<std::s
   if (options.source_date_epoch) {
     now = FormatImageTime(*options.source_date_epoch, 0);
   } else {
-    const auto since = std::chrono::system_clock::now().time_since_epoch();
-    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(since);
-    now = FormatImageTime(secs.count(),
-                          std::chrono::duration_cast<std::chrono::nanoseconds>(since - secs).count());
+    now = FormatImageTime(options.build_time_ns / 1000000000, options.build_time_ns % 1000000000);
   }
   NormalizeHistory(config.history, layers, now);
   if (options.source_date_epoch) {

@@ -27,6 +27,9 @@ struct ImageOptions {
   // SOURCE_DATE_EPOCH: the config's and the history's dates; with layer.clamp_mtime also the
   // files' (rewrite-timestamp). Absent: the build's own time.
   std::optional<std::int64_t> source_date_epoch;
+  // The build's own time (nanoseconds since the epoch) when there is no SOURCE_DATE_EPOCH,
+  // taken once per build so that all of its image outputs are the same image.
+  std::int64_t build_time_ns = 0;
   std::map<std::string, std::string> labels;  // --label, over the Dockerfile's
   // Adds blobs to the build's lease (one write transaction), so that prune leaves them alone
   // (cache/prune.cc): called before a config or manifest is stored, and after the layers are,
