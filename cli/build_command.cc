@@ -29,6 +29,7 @@
 #include "executor/mount/overlay_mount.h"
 #include "executor/sandbox/etc_files.h"
 #include "exporter/filesystem_output.h"
+#include "exporter/store_resolver.h"
 #include "frontend/dockerfile_parser.h"
 #include "frontend/dockerfile_to_ir.h"
 #include "oci/http_client.h"
@@ -62,18 +63,6 @@ int Report(const Error& error, std::string_view source = "") {
   std::fputs(FormatError(error, source).c_str(), stderr);
   return kExitFailed;
 }
-
-// Base images come from the local image store or a registry, which this build cannot reach
-// yet: every FROM of an image says so, with its line.
-class NoImages : public oci::ImageResolver {
- public:
-  Result<oci::ResolvedImage> Resolve(const oci::Reference& ref, const oci::Platform&) override {
-    return MakeError(ErrorCode::kFailedPrecondition,
-                     "base image " + ref.ToString() +
-                         ": images come from the local image store or a registry, which this "
-                         "buildtool cannot use yet; only FROM scratch builds");
-  }
-};
 
 // SOURCE_DATE_EPOCH, from --build-arg (last one wins) or else the environment, as buildx
 // passes it: the image's dates (and with rewrite-timestamp its files'). kInvalidArgument for a
@@ -291,7 +280,7 @@ int RunBuild(const BuildCommandFlags& flags) {
   if (!secrets) return Report(secrets.error());
   Result<frontend::Ast> ast = frontend::ParseDockerfile(*text, frontend::ParseOptions{dockerfile});
   if (!ast) return Report(ast.error(), *text);
-  NoImages images;
+  exporter::StoreImageResolver images(CacheRootPath(flags.root));
   Result<frontend::LoweredBuild> lowered = frontend::LowerDockerfile(*ast, *options, images);
   if (!lowered) return Report(lowered.error(), *text);
   for (const frontend::Warning& w : lowered->warnings) {

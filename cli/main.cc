@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/build_command.h"
+#include "cli/image_commands.h"
 #include "cli/debug_command.h"
 #include "cli/du_command.h"
 #include "cli/prune_command.h"
@@ -79,6 +80,30 @@ int main(int argc, char** argv) {
   prune->add_flag("-a,--all", prune_flags.all, "Every unleased record is a candidate (the default)");
   prune->add_flag("-f,--force", prune_flags.force, "Do not ask (buildtool never asks)");
 
+  bt::cli::ImageCommandFlags image_flags;
+  auto with_root = [&](CLI::App* cmd) {
+    cmd->add_option("--root", image_flags.root, "The cache root (default: $BUILDTOOL_ROOT, /var/lib/buildtool)");
+    return cmd;
+  };
+  CLI::App* images = with_root(app.add_subcommand("images", "List the images of the local store"));
+  images->add_flag("-q,--quiet", image_flags.quiet, "Only the digests");
+  CLI::App* tag = with_root(app.add_subcommand("tag", "Give a stored image another name"));
+  tag->add_option("names", image_flags.names, "SOURCE TARGET")->expected(2)->required();
+  CLI::App* rmi = with_root(app.add_subcommand("rmi", "Remove names from the local store"));
+  rmi->add_option("names", image_flags.names, "NAME...")->required();
+  CLI::App* inspect = with_root(app.add_subcommand("inspect", "Print a stored image's manifest and config"));
+  inspect->add_option("name", image_flags.names, "NAME")->required();
+  CLI::App* save = with_root(app.add_subcommand("save", "Write stored images to an archive"));
+  save->add_option("names", image_flags.names, "NAME...")->required();
+  save->add_option("-o,--output", image_flags.file, "The archive (default: standard output)");
+  save->add_option("--format", image_flags.format, "oci (an OCI layout tar) or docker (docker load reads it)")
+      ->check(CLI::IsMember({"oci", "docker"}));
+  CLI::App* load = with_root(app.add_subcommand("load", "Add images from an archive (docker save or OCI layout)"));
+  load->add_option("-i,--input", image_flags.file, "The archive or OCI layout directory (default: standard input)");
+  CLI::App* import = with_root(app.add_subcommand("import", "Make a one-layer image from a root filesystem tar"));
+  import->add_option("file", image_flags.file, "The tar, or - for standard input")->required();
+  import->add_option("name", image_flags.names, "NAME[:TAG]");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -86,6 +111,13 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   if (build->parsed()) return bt::cli::RunBuild(build_flags);
+  if (images->parsed()) return bt::cli::RunImages(image_flags);
+  if (tag->parsed()) return bt::cli::RunTag(image_flags);
+  if (rmi->parsed()) return bt::cli::RunRmi(image_flags);
+  if (inspect->parsed()) return bt::cli::RunInspect(image_flags);
+  if (save->parsed()) return bt::cli::RunSave(image_flags);
+  if (load->parsed()) return bt::cli::RunLoad(image_flags);
+  if (import->parsed()) return bt::cli::RunImport(image_flags);
   if (ast->parsed()) return bt::cli::RunDebugAst(ast_path);
   if (prune->parsed()) return bt::cli::RunPrune(prune_flags);
   if (du->parsed() && (du_check || du_repair)) {

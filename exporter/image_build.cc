@@ -44,7 +44,9 @@ Result<oci::Descriptor> PutBlob(cache::CacheRoot& root, std::string media_type,
 
 // Makes history and layers agree, as BuildKit's normalizeLayersAndHistory: history entries
 // that claim a layer beyond the layers there are become empty; layers beyond the history get a
-// generic entry; an empty layer is dropped and its entry marked empty_layer.
+// generic entry. An empty layer (a WORKDIR that already existed) stays, as the reference
+// (docker 20.10's BuildKit, ../shared/conformance/semantics workdir-relative) keeps it: its
+// check for the empty gzip layer matches only Go's own gzip bytes, which its blobs are not.
 void NormalizeHistory(std::vector<oci::HistoryEntry>& history, std::vector<LayerBlob>& layers,
                       const std::string& now) {
   std::size_t claimed = 0;
@@ -63,19 +65,9 @@ void NormalizeHistory(std::vector<oci::HistoryEntry>& history, std::vector<Layer
     h.comment = "buildkit.exporter.image.v0";
     history.push_back(std::move(h));
   }
-  std::vector<LayerBlob> kept;
-  std::size_t layer = 0;
   for (oci::HistoryEntry& h : history) {
     if (h.created.empty()) h.created = now;
-    if (h.empty_layer) continue;
-    if (layers[layer].empty) {
-      h.empty_layer = true;
-    } else {
-      kept.push_back(layers[layer]);
-    }
-    ++layer;
   }
-  layers = std::move(kept);
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // BuildImage: a build's result as an OCI image in the content store — one layer blob per
 // snapshot of the result's chain (exported in parallel, each remembered for the next export),
 // the image config with rootfs.diff_ids and history made to agree with the layers as BuildKit's
-// exporter does (a layer whose tar holds nothing is left out and its history entry marked
-// empty_layer; layers without history get a generic entry), and the manifest. Nothing here
+// exporter does (layers without history get a generic entry; an empty layer is kept, as the
+// reference keeps it), and the manifest. Nothing here
 // names the image or writes it anywhere: image_outputs.h does, from the BuiltImage.
 #pragma once
 

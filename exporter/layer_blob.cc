@@ -2,14 +2,15 @@
 
 #include <zlib.h>
 #include <zstd.h>
+#include <unistd.h>
 
-#include <fstream>
+#include <cerrno>
+#include <vector>
+
 #include <memory>
-#include <sstream>
 
-#include <nlohmann/json.hpp>
-
-#include "base/atomic_file.h"
+#include "cache/snapshot/layer_memo.h"
+#include "base/unique_fd.h"
 #include "exporter/tree_tar.h"
 
 namespace bt::exporter {
@@ -26,48 +27,11 @@ std::string CompressionName(oci::LayerCompression c) {
   return "unknown";
 }
 
-// The file that remembers a snapshot's blob for one compression (and clamp, which changes the
-// bytes).
-std::string MemoPath(cache::CacheRoot& root, const std::string& id, const LayerOptions& o) {
-  std::string diff = root.snapshots().DiffPath(id);
-  std::string dir = diff.substr(0, diff.size() - std::string("/diff").size());
+// The memo of a snapshot's blob for one compression (and clamp, which changes the bytes).
+std::string MemoName(const LayerOptions& o) {
   std::string name = "layer-" + CompressionName(o.compression);
   if (o.clamp_mtime) name += "-clamp" + std::to_string(*o.clamp_mtime);
-  return dir + "/" + name;
-}
-
-std::optional<LayerBlob> ReadMemo(const std::string& path, oci::LayerCompression compression) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  const nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
-  if (!j.is_object()) return std::nullopt;
-  LayerBlob blob;
-  blob.compression = compression;
-  try {
-    Result<oci::Digest> digest = oci::Digest::Parse(j.at("digest").get<std::string>());
-    Result<oci::Digest> diff_id = oci::Digest::Parse(j.at("diffID").get<std::string>());
-    if (!digest || !diff_id) return std::nullopt;
-    blob.digest = *digest;
-    blob.diff_id = *diff_id;
-    blob.size = j.at("size").get<std::int64_t>();
-    blob.empty = j.at("empty").get<bool>();
-  } catch (const nlohmann::json::exception&) {
-    return std::nullopt;  // a damaged memo is only a missed shortcut
-  }
-  return blob;
-}
-
-Result<void> WriteMemo(const std::string& path, const LayerBlob& blob) {
-  nlohmann::ordered_json j;
-  j["digest"] = blob.digest.ToString();
-  j["size"] = blob.size;
-  j["diffID"] = blob.diff_id.ToString();
-  j["empty"] = blob.empty;
-  BT_ASSIGN_OR_RETURN(AtomicFile file, AtomicFile::Create(path, 0644));
-  BT_TRY(file.Write(j.dump() + "\n"));
-  return file.Commit();
+  return name;
 }
 
 // The last stage: bytes into the content store (which hashes them for the blob digest).
@@ -193,19 +157,102 @@ std::unique_ptr<Compressor> MakeCompressor(IngestSink& out, const LayerOptions& 
   return nullptr;
 }
 
+// The uncompressed tar of a stored layer blob, into `out`; returns 1 (the entries are not
+// counted: the origin memo says whether the layer is empty).
+Result<std::uint64_t> DecompressBlob(const cache::ContentStore& content, const cache::LayerMemo& m,
+                                     TarSink& out) {
+  const std::optional<oci::LayerCompression> kind = oci::LayerCompressionOf(m.media_type);
+  if (!kind) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "layer " + m.digest.ToString() + ": unknown media type " + m.media_type);
+  }
+  BT_ASSIGN_OR_RETURN(UniqueFd fd, content.Open(m.digest));
+  std::vector<char> in(kOutChunk);
+  std::vector<char> plain(kOutChunk);
+  z_stream z{};
+  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> zstd(nullptr, &ZSTD_freeDCtx);
+  if (*kind == oci::LayerCompression::kGzip && inflateInit2(&z, 15 + 32) != Z_OK) {
+    return MakeError(ErrorCode::kInternal, "gzip: inflateInit2 failed");
+  }
+  if (*kind == oci::LayerCompression::kZstd) zstd.reset(ZSTD_createDCtx());
+  struct InflateEnd {
+    z_stream* z;
+    bool on;
+    ~InflateEnd() {
+      if (on) inflateEnd(z);
+    }
+  } end{&z, *kind == oci::LayerCompression::kGzip};
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), in.data(), in.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError("read blob", m.digest.ToString(), errno);
+    if (n == 0) break;
+    const std::string_view chunk(in.data(), static_cast<std::size_t>(n));
+    if (*kind == oci::LayerCompression::kUncompressed) {
+      BT_TRY(out.Write(chunk));
+    } else if (*kind == oci::LayerCompression::kGzip) {
+      z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(chunk.data()));
+      z.avail_in = static_cast<uInt>(chunk.size());
+      while (z.avail_in > 0) {
+        z.next_out = reinterpret_cast<Bytef*>(plain.data());
+        z.avail_out = static_cast<uInt>(plain.size());
+        const int rc = inflate(&z, Z_NO_FLUSH);
+        if (rc != Z_OK && rc != Z_STREAM_END) {
+          return MakeError(ErrorCode::kDataLoss, "layer " + m.digest.ToString() + ": bad gzip data");
+        }
+        BT_TRY(out.Write(std::string_view(plain.data(), plain.size() - z.avail_out)));
+        if (rc == Z_STREAM_END) break;
+      }
+    } else {
+      ZSTD_inBuffer zin{chunk.data(), chunk.size(), 0};
+      while (zin.pos < zin.size) {
+        ZSTD_outBuffer zout{plain.data(), plain.size(), 0};
+        const std::size_t rc = ZSTD_decompressStream(zstd.get(), &zout, &zin);
+        if (ZSTD_isError(rc)) {
+          return MakeError(ErrorCode::kDataLoss, "layer " + m.digest.ToString() + ": bad zstd data");
+        }
+        BT_TRY(out.Write(std::string_view(plain.data(), zout.pos)));
+      }
+    }
+  }
+  return std::uint64_t{1};
+}
+
 }  // namespace
 
 Result<LayerBlob> ExportLayer(cache::CacheRoot& root, const std::string& snapshot_id,
                               const LayerOptions& options) {
-  const std::string memo = MemoPath(root, snapshot_id, options);
+  cache::SnapshotStore& store = root.snapshots();
+  const std::string memo_path = cache::LayerMemoPath(store, snapshot_id, MemoName(options));
+  auto from_memo = [&](const cache::LayerMemo& m) {
+    LayerBlob blob;
+    blob.digest = m.digest;
+    blob.size = m.size;
+    blob.diff_id = m.diff_id;
+    blob.empty = m.empty;
+    blob.compression = options.compression;
+    return blob;
+  };
   if (!options.force) {
-    if (std::optional<LayerBlob> known = ReadMemo(memo, options.compression);
+    if (std::optional<cache::LayerMemo> known = cache::ReadLayerMemo(memo_path);
         known && root.content().Contains(known->digest)) {
-      return *known;
+      return from_memo(*known);
     }
   }
-  const std::string ref = "layer-" + snapshot_id + "-" + CompressionName(options.compression) +
-                          (options.clamp_mtime ? "-" + std::to_string(*options.clamp_mtime) : "");
+  // A snapshot unpacked from a base image's layer is that layer: the very blob when its
+  // compression is the one asked for (and the files' dates are not being rewritten), else its
+  // bytes recompressed — never a tar made anew, whose diffID would differ from the base's.
+  std::optional<cache::LayerMemo> origin;
+  if (!options.clamp_mtime) {
+    origin = cache::ReadLayerMemo(cache::LayerMemoPath(store, snapshot_id, "layer-origin"));
+    if (origin && !root.content().Contains(origin->digest)) origin.reset();
+  }
+  if (origin && !options.force) {
+    const std::optional<oci::LayerCompression> kind = oci::LayerCompressionOf(origin->media_type);
+    if (kind && *kind == options.compression) return from_memo(*origin);
+  }
+
+  const std::string ref = "layer-" + snapshot_id + "-" + MemoName(options);
   BT_ASSIGN_OR_RETURN(cache::IngestWriter writer, root.content().BeginIngest(ref));
   if (writer.offset() != 0) {
     // Left by a build that died while writing this layer: the tar is made again from the
@@ -216,11 +263,15 @@ Result<LayerBlob> ExportLayer(cache::CacheRoot& root, const std::string& snapsho
   IngestSink ingest(writer);
   std::unique_ptr<Compressor> compressor = MakeCompressor(ingest, options);
   DiffIdSink tar_sink(*compressor);
-  TreeTarOptions tar_options;
-  tar_options.oci_whiteouts = true;
-  tar_options.clamp_mtime = options.clamp_mtime;
-  Result<std::uint64_t> entries =
-      WriteTreeToTar(root.snapshots().DiffPath(snapshot_id), tar_sink, tar_options);
+  Result<std::uint64_t> entries = std::uint64_t{0};
+  if (origin) {
+    entries = DecompressBlob(root.content(), *origin, tar_sink);
+  } else {
+    TreeTarOptions tar_options;
+    tar_options.oci_whiteouts = true;
+    tar_options.clamp_mtime = options.clamp_mtime;
+    entries = WriteTreeToTar(store.DiffPath(snapshot_id), tar_sink, tar_options);
+  }
   Result<void> finished = entries ? compressor->Finish() : Result<void>(entries.error());
   if (!finished) {
     (void)writer.Abort();
@@ -230,10 +281,21 @@ Result<LayerBlob> ExportLayer(cache::CacheRoot& root, const std::string& snapsho
   blob.compression = options.compression;
   blob.diff_id = tar_sink.Finish();
   blob.size = static_cast<std::int64_t>(ingest.size());
-  blob.empty = *entries == 0;
+  blob.empty = origin ? origin->empty : *entries == 0;
+  if (origin && blob.diff_id != origin->diff_id) {
+    (void)writer.Abort();
+    return MakeError(ErrorCode::kDataLoss, "layer " + origin->digest.ToString() +
+                                               " of snapshot " + snapshot_id +
+                                               ": its uncompressed bytes are not its diffID");
+  }
   BT_ASSIGN_OR_RETURN(blob.digest, writer.Commit(ingest.size(), std::nullopt));
   // Remembering is a shortcut for the next export: failing to write it costs only time.
-  (void)WriteMemo(memo, blob);
+  cache::LayerMemo memo;
+  memo.digest = blob.digest;
+  memo.size = blob.size;
+  memo.diff_id = blob.diff_id;
+  memo.empty = blob.empty;
+  (void)cache::WriteLayerMemo(memo_path, memo);
   return blob;
 }
 

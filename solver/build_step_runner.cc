@@ -7,6 +7,7 @@
 #include "executor/fileop/apply_file_actions.h"
 #include "solver/active_snapshot.h"
 #include "solver/http_source.h"
+#include "solver/image_source.h"
 #include "solver/ir_overloaded.h"
 #include "solver/merge_step.h"
 #include "solver/tree_view.h"
@@ -85,9 +86,7 @@ Result<std::vector<StepOutput>> BuildStepRunner::Run(const StepContext& ctx, con
               return FetchHttpSource(ctx, *http, http_);
             }
             if (const auto* image = std::get_if<ir::ImageSource>(&source.source)) {
-              return NotYet("FROM " + image->reference +
-                            ": building on a base image needs the image store and registry "
-                            "client, which this buildtool does not have yet");
+              return UnpackImage(ctx, *image, root_);
             }
             if (std::holds_alternative<ir::GitSource>(source.source)) {
               return NotYet("ADD from a git repository is not supported yet");

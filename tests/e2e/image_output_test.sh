@@ -147,6 +147,66 @@ else
   fail "the whiteout build failed: $(tail -n 5 "$work/log")"
 fi
 
+# The store's commands: import (as docker import), FROM the imported image, tag, images,
+# inspect, save, rmi, and load of both archive kinds.
+tar -C "$base" --numeric-owner -cf "$work/base.tar" .
+imported=$("$buildtool" import --root "$root" "$work/base.tar" bb:1 2>&1)
+[[ $imported == sha256:* ]] && ok "import prints the image digest" || fail "import: $imported"
+expect_eq "the imported layer is the tar itself (its diffID)" "sha256:$(sha256sum "$work/base.tar" | cut -d' ' -f1)" \
+  "$("$buildtool" inspect --root "$root" bb:1 | jq -r '.Config.rootfs.diff_ids[0]')"
+printf 'FROM bb:1\nRUN echo built > /built\n' >"$ctx/Dockerfile.from"
+"$buildtool" build --root "$root" --progress quiet -f "$ctx/Dockerfile.from" -t from:1 "$ctx" >"$work/stdout" 2>"$work/log"
+expect_eq "FROM an imported image builds" 0 "$?"
+"$buildtool" save --root "$root" from:1 -o "$work/from.tar"
+"$buildtool" save --root "$root" bb:1 -o "$work/bb-saved.tar"
+bash "$extract" "$work/from.tar" "$work/fromjudged" "$work/bb-saved.tar" >/dev/null 2>&1
+expect_eq "the base is the imported layer, unchanged (extract.sh finds it)" "base-layers 1" \
+  "$(head -n 1 "$work/fromjudged/layers.txt")"
+expect_eq "and the build's own file is on it" "/built file 0644 0:0 6" "$(grep '^/built' "$work/fromjudged/files.txt" | cut -d' ' -f1-5)"
+"$buildtool" tag --root "$root" from:1 registry.example:5000/team/from:2
+expect_eq "tag adds a name to the same image" "$("$buildtool" inspect --root "$root" from:1 | jq -r .Digest)" \
+  "$("$buildtool" inspect --root "$root" registry.example:5000/team/from:2 | jq -r .Digest)"
+listing=$("$buildtool" images --root "$root")
+grep -q "^registry.example:5000/team/from *2 " <<<"$listing" && grep -q "^bb *1 " <<<"$listing" &&
+  ok "images lists the names" || fail "images: $listing"
+"$buildtool" rmi --root "$root" registry.example:5000/team/from:2 >/dev/null
+"$buildtool" inspect --root "$root" registry.example:5000/team/from:2 >/dev/null 2>&1
+[ $? = 1 ] && ok "rmi removes the name" || fail "rmi left the name"
+"$buildtool" rmi --root "$root" no-such:1 >/dev/null 2>&1
+[ $? = 1 ] && ok "rmi of an unknown name fails" || fail "rmi of an unknown name succeeded"
+
+root2=$work/root-load
+"$buildtool" load --root "$root2" -i "$work/from.tar" >"$work/load.out" 2>&1
+expect_eq "load of an OCI archive names it" "Loaded image: from:1" "$(cat "$work/load.out")"
+expect_eq "and it is the same image" "$("$buildtool" inspect --root "$root" from:1 | jq -r .Digest)" \
+  "$("$buildtool" inspect --root "$root2" from:1 | jq -r .Digest)"
+# A docker-archive as `docker save` wrote them before OCI layouts: manifest.json, a config
+# named by its digest, layer.tar files.
+legacy=$work/legacy
+mkdir -p "$legacy/abc"
+cp "$work/base.tar" "$legacy/abc/layer.tar"
+jq -n --arg id "sha256:$(sha256sum "$work/base.tar" | cut -d' ' -f1)" \
+  '{architecture: "amd64", os: "linux", config: {Env: ["A=1"]}, rootfs: {type: "layers", diff_ids: [$id]}}' >"$legacy/config.json"
+cfg=$(sha256sum "$legacy/config.json" | cut -d' ' -f1)
+mv "$legacy/config.json" "$legacy/$cfg.json"
+jq -n --arg c "$cfg.json" '[{Config: $c, RepoTags: ["legacy:1"], Layers: ["abc/layer.tar"]}]' >"$legacy/manifest.json"
+tar -C "$legacy" -cf "$work/legacy.tar" .
+"$buildtool" load --root "$root2" -i "$work/legacy.tar" >"$work/load.out" 2>&1
+expect_eq "load of a legacy docker-archive names it" "Loaded image: legacy:1" "$(cat "$work/load.out")"
+expect_eq "and keeps its config" '["A=1"]' "$("$buildtool" inspect --root "$root2" legacy:1 | jq -c .Config.config.Env)"
+# A layer that is not what the config says is refused.
+echo tampered >>"$legacy/abc/layer.tar"
+tar -C "$legacy" -cf "$work/tampered.tar" .
+"$buildtool" load --root "$root2" -i "$work/tampered.tar" >"$work/load.out" 2>&1
+[ $? = 1 ] && grep -q "the config says" "$work/load.out" && ok "load refuses a layer that is not its diffID" ||
+  fail "tampered load: $(cat "$work/load.out")"
+# An archive entry that climbs out is refused.
+mkdir -p "$work/evil" && echo x >"$work/evil/x"
+tar -C "$work/evil" -cf "$work/evil.tar" --transform 's|^\./x|../../escape|' ./x
+"$buildtool" load --root "$root2" -i "$work/evil.tar" >"$work/load.out" 2>&1
+[ $? = 1 ] && grep -q "unsafe entry name" "$work/load.out" && ok "load refuses a path that climbs out" ||
+  fail "evil load: $(cat "$work/load.out")"
+
 # docker load, where a daemon answers.
 if docker_bin=$(command -v /usr/bin/docker || command -v docker) && timeout 5 "$docker_bin" info >/dev/null 2>&1; then
   if out=$("$docker_bin" load -i "$work/img.docker.tar" 2>&1) && grep -q "app:1" <<<"$out"; then

@@ -1,0 +1,109 @@
+#include "exporter/store_resolver.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "oci/manifest.h"
+
+namespace bt::exporter {
+namespace {
+
+constexpr int kMaxIndexDepth = 8;                  // SECURITY.md decision 7
+constexpr std::size_t kMaxConfigBytes = 16u << 20;  // idem
+
+Result<std::string> ReadBlob(const cache::ContentStore& content, const oci::Digest& d,
+                             std::size_t max_bytes, const std::string& what) {
+  if (!content.Contains(d)) {
+    return MakeError(ErrorCode::kDataLoss, what + " " + d.ToString() + " is missing from the content store");
+  }
+  BT_ASSIGN_OR_RETURN(const std::uint64_t size, content.Size(d));
+  if (size > max_bytes) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     what + " " + d.ToString() + ": " + std::to_string(size) + " bytes, over " +
+                         std::to_string(max_bytes));
+  }
+  std::ifstream in(content.BlobPath(d), std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+std::optional<oci::Descriptor> PickPlatform(const oci::ImageIndex& index,
+                                            const oci::Platform& platform) {
+  for (const oci::Descriptor& d : index.manifests) {
+    if (!d.platform) continue;
+    if (d.platform->os != platform.os || d.platform->architecture != platform.architecture) {
+      continue;
+    }
+    if (!platform.variant.empty() && !d.platform->variant.empty() &&
+        platform.variant != d.platform->variant) {
+      continue;
+    }
+    return d;
+  }
+  return std::nullopt;
+}
+
+Result<void> StoreImageResolver::OpenStores() {
+  if (store_) return {};
+  BT_ASSIGN_OR_RETURN(ImageStore store, ImageStore::Open(root_path_));
+  BT_ASSIGN_OR_RETURN(cache::ContentStore content, cache::ContentStore::Open(root_path_));
+  store_ = std::move(store);
+  content_ = std::move(content);
+  return {};
+}
+
+Result<oci::ResolvedImage> StoreImageResolver::Resolve(const oci::Reference& ref,
+                                                       const oci::Platform& platform) {
+  BT_TRY(OpenStores());
+  const std::string name = ref.ToString();
+  oci::Descriptor top;
+  if (ref.digest) {
+    top.digest = *ref.digest;
+    BT_ASSIGN_OR_RETURN(const std::string text,
+                        ReadBlob(*content_, top.digest, oci::kMaxManifestBytes, name + ": manifest"));
+    // What it is, from its own mediaType: an index or a manifest.
+    top.media_type = oci::ParseIndex(text) ? std::string(oci::media_type::kOciIndex)
+                                           : std::string(oci::media_type::kOciManifest);
+  } else {
+    BT_ASSIGN_OR_RETURN(const std::optional<StoredImage> stored, store_->Find(ref));
+    if (!stored) {
+      return MakeError(ErrorCode::kNotFound,
+                       "image " + ref.FamiliarString() + " is not in the local image store (" +
+                           store_->path() + "): build it with -t, or add it with `buildtool "
+                           "load` or `buildtool import`; registries are not supported yet");
+    }
+    top = stored->manifest;
+  }
+  oci::Descriptor manifest_desc = top;
+  for (int depth = 0; oci::IsIndexMediaType(manifest_desc.media_type); ++depth) {
+    if (depth >= kMaxIndexDepth) {
+      return MakeError(ErrorCode::kInvalidArgument, name + ": indexes nested deeper than " +
+                                                        std::to_string(kMaxIndexDepth));
+    }
+    BT_ASSIGN_OR_RETURN(const std::string text, ReadBlob(*content_, manifest_desc.digest,
+                                                         oci::kMaxManifestBytes, name + ": index"));
+    BT_ASSIGN_OR_RETURN(const oci::ImageIndex index, oci::ParseIndex(text));
+    std::optional<oci::Descriptor> pick = PickPlatform(index, platform);
+    if (!pick) {
+      return MakeError(ErrorCode::kNotFound,
+                       "image " + ref.FamiliarString() + " has no " + platform.ToString() + " variant");
+    }
+    manifest_desc = *pick;
+  }
+  BT_ASSIGN_OR_RETURN(const std::string text, ReadBlob(*content_, manifest_desc.digest,
+                                                       oci::kMaxManifestBytes, name + ": manifest"));
+  BT_ASSIGN_OR_RETURN(const oci::ImageManifest manifest, oci::ParseManifest(text));
+  BT_ASSIGN_OR_RETURN(const std::string config_text, ReadBlob(*content_, manifest.config.digest,
+                                                              kMaxConfigBytes, name + ": config"));
+  BT_ASSIGN_OR_RETURN(oci::ImageConfig config, oci::ParseImageConfig(config_text));
+  oci::ResolvedImage resolved;
+  resolved.reference = ref;
+  resolved.manifest_digest = manifest_desc.digest;
+  resolved.config = std::move(config);
+  return resolved;
+}
+
+}  // namespace bt::exporter

@@ -1,0 +1,115 @@
+#include "solver/image_source.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "base/unique_fd.h"
+#include "cache/snapshot/layer_apply.h"
+#include "cache/snapshot/layer_memo.h"
+#include "oci/image_config.h"
+#include "oci/manifest.h"
+#include "solver/active_snapshot.h"
+
+namespace bt::solver {
+namespace {
+
+Result<std::string> ReadBlob(const cache::ContentStore& content, const oci::Digest& d,
+                             std::size_t max_bytes, const std::string& what) {
+  if (!content.Contains(d)) {
+    return MakeError(ErrorCode::kNotFound, what + " " + d.ToString() + " is not in the content store");
+  }
+  BT_ASSIGN_OR_RETURN(const std::uint64_t size, content.Size(d));
+  if (size > max_bytes) {
+    return MakeError(ErrorCode::kInvalidArgument, what + " " + d.ToString() + ": " +
+                                                      std::to_string(size) + " bytes, over " +
+                                                      std::to_string(max_bytes));
+  }
+  std::ifstream in(content.BlobPath(d), std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+Result<std::vector<StepOutput>> UnpackImage(const StepContext& ctx, const ir::ImageSource& image,
+                                            cache::CacheRoot& root) {
+  const std::string what = "FROM " + image.reference;
+  BT_ASSIGN_OR_RETURN(const std::string text, ReadBlob(root.content(), image.manifest_digest,
+                                                       oci::kMaxManifestBytes, what + ": manifest"));
+  BT_ASSIGN_OR_RETURN(const oci::ImageManifest manifest, oci::ParseManifest(text));
+  BT_ASSIGN_OR_RETURN(const std::string config_text,
+                      ReadBlob(root.content(), manifest.config.digest, 16u << 20, what + ": config"));
+  BT_ASSIGN_OR_RETURN(const oci::ImageConfig config, oci::ParseImageConfig(config_text));
+  if (config.diff_ids.size() != manifest.layers.size()) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     what + ": the config lists " + std::to_string(config.diff_ids.size()) +
+                         " layers and the manifest " + std::to_string(manifest.layers.size()));
+  }
+  std::optional<std::string> parent;
+  std::optional<StepOutput> top;
+  cache::SnapshotStore& store = root.snapshots();
+  for (const oci::Descriptor& layer : manifest.layers) {
+    if (ctx.Stopping()) return MakeError(ErrorCode::kCancelled, "the build is stopping");
+    if (!oci::LayerCompressionOf(layer.media_type)) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       what + ": layer " + layer.digest.ToString() + " has media type " +
+                           layer.media_type + ", not a tar layer");
+    }
+    BT_ASSIGN_OR_RETURN(UniqueFd blob, root.content().Open(layer.digest));
+    BT_ASSIGN_OR_RETURN(ActiveSnapshot active,
+                        ActiveSnapshot::Prepare(ctx, parent, cache::PrepareFor::kDiff));
+    const std::string diff = store.DiffPath(active.id());
+    UniqueFd diff_fd(::open(diff.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!diff_fd.valid()) return ErrnoError("open", diff, errno);
+    std::vector<UniqueFd> lowers;
+    std::vector<int> lower_fds;
+    if (parent) {
+      BT_ASSIGN_OR_RETURN(const std::vector<std::string> chain, store.Chain(*parent));
+      for (const std::string& lower : chain) {
+        const std::string path = store.DiffPath(lower);
+        UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!fd.valid()) return ErrnoError("open", path, errno);
+        lower_fds.push_back(fd.get());
+        lowers.push_back(std::move(fd));
+      }
+    }
+    cache::ApplyOptions options;
+    options.max_bytes = kMaxLayerBytes;
+    options.max_entries = kMaxLayerEntries;
+    Result<cache::ApplyStats> applied = cache::ApplyLayer(blob.get(), diff_fd.get(), lower_fds, options);
+    if (!applied) return std::move(applied).error().Wrap(what + ": layer " + layer.digest.ToString());
+    // The diffID is what the config lists for this layer; the exporter checks the bytes
+    // against it when it recompresses them.
+    const std::size_t index = static_cast<std::size_t>(&layer - manifest.layers.data());
+    cache::LayerMemo memo;
+    memo.digest = layer.digest;
+    memo.size = layer.size;
+    memo.media_type = layer.media_type;
+    memo.empty = applied->entries == 0;
+    memo.diff_id = config.diff_ids[index];
+    if (oci::LayerCompressionOf(layer.media_type) == oci::LayerCompression::kUncompressed &&
+        memo.diff_id != layer.digest) {
+      return MakeError(ErrorCode::kDataLoss, what + ": uncompressed layer " +
+                                                 layer.digest.ToString() +
+                                                 " is not the diffID its config lists");
+    }
+    BT_TRY(cache::WriteLayerMemo(cache::LayerMemoPath(store, active.id(), "layer-origin"), memo));
+    BT_ASSIGN_OR_RETURN(StepOutput out, active.Commit());
+    parent = out.snapshot_id;
+    top = out;
+  }
+  if (!top) {
+    // An image without layers: an empty tree, as a snapshot on scratch.
+    BT_ASSIGN_OR_RETURN(ActiveSnapshot empty,
+                        ActiveSnapshot::Prepare(ctx, std::nullopt, cache::PrepareFor::kDiff));
+    BT_ASSIGN_OR_RETURN(StepOutput out, empty.Commit());
+    top = out;
+  }
+  return std::vector<StepOutput>{*top};
+}
+
+}  // namespace bt::solver
