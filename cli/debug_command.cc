@@ -2,7 +2,9 @@
 
 #include <cstdio>
 
+#include "cli/cache_root_path.h"
 #include "cli/error_report.h"
+#include "exporter/store_resolver.h"
 #include "cli/source_file.h"
 #include "frontend/dockerfile_parser.h"
 #include "frontend/dockerfile_to_ir.h"
@@ -11,12 +13,16 @@
 namespace bt::cli {
 namespace {
 
-// Answers every image with an empty linux config and no manifest digest, until the image
-// store and registry client exist; RunDebugIr tells the user.
+// Answers from the local image store ($BUILDTOOL_ROOT or the default root) when it has the
+// image, else with an empty linux config and no manifest digest (there is no registry client
+// yet); RunDebugIr tells the user which images were stood in for.
 class UnresolvedImages : public oci::ImageResolver {
  public:
+  UnresolvedImages() : store_(CacheRootPath("")) {}
+
   Result<oci::ResolvedImage> Resolve(const oci::Reference& ref,
                                      const oci::Platform& platform) override {
+    if (Result<oci::ResolvedImage> stored = store_.Resolve(ref, platform); stored) return stored;
     oci::ResolvedImage image;
     image.reference = ref;
     image.config.platform = platform;
@@ -27,6 +33,7 @@ class UnresolvedImages : public oci::ImageResolver {
   const std::vector<std::string>& names() const { return names_; }
 
  private:
+  exporter::StoreImageResolver store_;
   std::vector<std::string> names_;
 };
 
