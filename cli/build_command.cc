@@ -15,6 +15,8 @@
 #include <set>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "base/atomic_file.h"
 #include "base/temp_dir.h"
 #include "cache/build_scratch.h"
@@ -85,10 +87,48 @@ Result<std::optional<std::int64_t>> SourceDateEpoch(const BuildFlags& flags) {
   return std::optional<std::int64_t>(value);
 }
 
+// --label KEY=VALUE values. kInvalidArgument for one without '=' or with an empty key.
+Result<std::map<std::string, std::string>> ParseLabels(const std::vector<std::string>& labels) {
+  std::map<std::string, std::string> out;
+  for (const std::string& l : labels) {
+    const std::size_t eq = l.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return MakeError(ErrorCode::kInvalidArgument, "--label " + l + ": want KEY=VALUE");
+    }
+    out[l.substr(0, eq)] = l.substr(eq + 1);
+  }
+  return out;
+}
+
+// --iidfile (the digest alone, as docker writes it) and --metadata-file (buildx's keys).
+Result<void> WriteBuildRecords(const BuildCommandFlags& flags, const ExportedImage& image) {
+  if (!flags.iidfile.empty()) {
+    BT_ASSIGN_OR_RETURN(AtomicFile file, AtomicFile::Create(flags.iidfile, 0644));
+    BT_TRY(file.Write(image.manifest.digest.ToString()));
+    BT_TRY(file.Commit());
+  }
+  if (!flags.metadata_file.empty()) {
+    nlohmann::ordered_json j;
+    j["containerimage.config.digest"] = image.config.ToString();
+    j["containerimage.descriptor"] = {{"mediaType", image.manifest.media_type},
+                                      {"digest", image.manifest.digest.ToString()},
+                                      {"size", image.manifest.size}};
+    j["containerimage.digest"] = image.manifest.digest.ToString();
+    std::string names;
+    for (const oci::Reference& n : image.names) names += (names.empty() ? "" : ",") + n.ToString();
+    if (!names.empty()) j["image.name"] = names;
+    BT_ASSIGN_OR_RETURN(AtomicFile file, AtomicFile::Create(flags.metadata_file, 0644));
+    BT_TRY(file.Write(j.dump(2) + "\n"));
+    BT_TRY(file.Commit());
+  }
+  return {};
+}
+
 // The outputs this build can write; the rest are refused before anything runs.
 Result<std::vector<OutputSpec>> CheckOutputs(const BuildCommandFlags& flags) {
   BT_ASSIGN_OR_RETURN(const std::vector<oci::Reference> tags, ParseTags(flags.tags));
   BT_TRY(SourceDateEpoch(flags.build));
+  BT_TRY(ParseLabels(flags.labels));
   std::vector<OutputSpec> outputs;
   bool image_output = false;
   for (const std::string& value : flags.outputs) {
@@ -248,7 +288,7 @@ Result<solver::ExecStepOptions> ExecOptions(const RunFlags& flags,
 }  // namespace
 
 int RunBuild(const BuildCommandFlags& flags) {
-  Result<ProgressMode> mode = ParseProgressMode(flags.progress);
+  Result<ProgressMode> mode = ParseProgressMode(flags.quiet ? "quiet" : flags.progress);
   if (!mode) {
     Report(mode.error());
     return kExitUsage;
@@ -349,14 +389,13 @@ int RunBuild(const BuildCommandFlags& flags) {
       solver::Solve(lowered->definition, *root, *lease, runner, solve);
 
   Result<void> exported;
-  std::optional<oci::Digest> image_digest;
+  std::optional<ExportedImage> image;
   const std::int64_t build_time_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                          std::chrono::system_clock::now().time_since_epoch())
                                          .count();
   if (result) {
     std::optional<std::string> snapshot;
     if (const auto* s = std::get_if<solver::SnapshotTree>(&result->target)) snapshot = s->id;
-    std::optional<oci::Digest> image_id;
     for (const OutputSpec& spec : *outputs) {
       if (IsImageOutput(spec)) {
         ImageExportContext ctx;
@@ -368,15 +407,15 @@ int RunBuild(const BuildCommandFlags& flags) {
         ctx.source_date_epoch = *SourceDateEpoch(flags.build);  // checked before the build
         ctx.progress = ui->get();
         ctx.build_time_ns = build_time_ns;
-        Result<oci::Digest> id = ExportImageOutput(spec, ctx);
-        exported = id ? Result<void>() : Result<void>(id.error());
-        if (id) image_id = *id;
+        ctx.labels = *ParseLabels(flags.labels);  // checked before the build
+        Result<ExportedImage> done = ExportImageOutput(spec, ctx);
+        exported = done ? Result<void>() : Result<void>(done.error());
+        if (done) image = *done;
       } else {
         exported = Export(spec, *root, *scratch, snapshot, **ui);
       }
       if (!exported) break;
     }
-    if (exported && image_id) image_digest = *image_id;
   }
   (*ui)->Finish();
   if (!result) {
@@ -384,9 +423,13 @@ int RunBuild(const BuildCommandFlags& flags) {
     return result.error().code == ErrorCode::kCancelled ? kExitInterrupted : kExitFailed;
   }
   if (!exported) return Report(exported.error());
-  if (image_digest) {
+  if (image) {
     // The image id, as `docker build -q` prints it (the manifest digest names it here).
-    std::printf("%s\n", image_digest->ToString().c_str());
+    std::printf("%s\n", image->manifest.digest.ToString().c_str());
+    if (Result<void> r = WriteBuildRecords(flags, *image); !r) return Report(r.error());
+  } else if (!flags.iidfile.empty() || !flags.metadata_file.empty()) {
+    return Report(MakeError(ErrorCode::kInvalidArgument,
+                            "--iidfile and --metadata-file describe an image: this build wrote none"));
   }
   if (outputs->empty()) {
     std::fputs("note: no output specified (--output type=local,dest=DIR or type=tar,dest=FILE): "

@@ -16,6 +16,10 @@ struct BuildCommandFlags {
   BuildFlags build;                          // context, -f, --build-arg, --target, --platform
   std::vector<std::string> tags;             // -t NAME[:TAG]
   std::vector<std::string> outputs;          // -o / --output
+  std::vector<std::string> labels;           // --label KEY=VALUE: on the image config
+  bool quiet = false;                        // -q: no progress; only the image digest
+  std::string iidfile;                       // --iidfile: the image digest, written there
+  std::string metadata_file;                 // --metadata-file: the build's result as JSON
   std::string progress = "auto";             // --progress
   bool no_cache = false;                     // --no-cache
   std::vector<std::string> no_cache_filter;  // --no-cache-filter STAGE

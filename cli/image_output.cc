@@ -132,11 +132,12 @@ Result<void> CheckImageOutput(const OutputSpec& spec, const std::vector<oci::Ref
   return {};
 }
 
-Result<oci::Digest> ExportImageOutput(const OutputSpec& spec, const ImageExportContext& ctx) {
+Result<ExportedImage> ExportImageOutput(const OutputSpec& spec, const ImageExportContext& ctx) {
   BT_ASSIGN_OR_RETURN(ImageAttrs attrs, AttrsOf(spec));
   BT_ASSIGN_OR_RETURN(const std::vector<oci::Reference> names, NamesOf(spec, ctx.tags));
   attrs.image.source_date_epoch = ctx.source_date_epoch;
   attrs.image.build_time_ns = ctx.build_time_ns;
+  attrs.image.labels = ctx.labels;
   BT_ASSIGN_OR_RETURN(const bool rewrite, BoolAttr(spec, "rewrite-timestamp", false));
   if (rewrite) {
     if (!ctx.source_date_epoch) {
@@ -193,7 +194,11 @@ Result<oci::Digest> ExportImageOutput(const OutputSpec& spec, const ImageExportC
   }
   finish(done);
   if (!done) return std::move(done).error();
-  return image->manifest.digest;
+  ExportedImage out;
+  out.manifest = image->manifest;
+  out.config = image->config.digest;
+  out.names = names;
+  return out;
 }
 
 }  // namespace bt::cli

@@ -8,6 +8,7 @@
 // SOURCE_DATE_EPOCH), tar=false.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "cache/lease.h"
 #include "cli/output_spec.h"
 #include "oci/image_config.h"
+#include "oci/manifest.h"
 #include "oci/reference.h"
 #include "solver/progress.h"
 
@@ -39,11 +41,17 @@ struct ImageExportContext {
   std::vector<oci::Reference> tags;      // -t
   std::optional<std::int64_t> source_date_epoch;
   std::int64_t build_time_ns = 0;  // when the build started: every output's image date
+  std::map<std::string, std::string> labels;  // --label
   solver::ProgressSink* progress = nullptr;
 };
 
-// Builds the image (layers remembered per snapshot) and writes the output. Returns the
-// manifest digest (the image id buildtool prints).
-Result<oci::Digest> ExportImageOutput(const OutputSpec& spec, const ImageExportContext& ctx);
+struct ExportedImage {
+  oci::Descriptor manifest;  // its digest is the image id buildtool prints
+  oci::Digest config;
+  std::vector<oci::Reference> names;
+};
+
+// Builds the image (layers remembered per snapshot) and writes the output.
+Result<ExportedImage> ExportImageOutput(const OutputSpec& spec, const ImageExportContext& ctx);
 
 }  // namespace bt::cli

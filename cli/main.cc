@@ -33,6 +33,10 @@ int main(int argc, char** argv) {
   build->add_option("-t,--tag", build_flags.tags, "Name the image NAME[:TAG]");
   build->add_option("-o,--output", build_flags.outputs, "type=local,dest=DIR | type=tar,dest=FILE|- | PATH");
   build->add_option("--progress", build_flags.progress, "auto, tty, plain, quiet or rawjson");
+  build->add_option("--label", build_flags.labels, "KEY=VALUE: a label on the image");
+  build->add_flag("-q,--quiet", build_flags.quiet, "No progress; print the image digest only");
+  build->add_option("--iidfile", build_flags.iidfile, "Write the image digest to this file");
+  build->add_option("--metadata-file", build_flags.metadata_file, "Write the build result (digest, names, descriptor) as JSON");
   build->add_flag("--no-cache", build_flags.no_cache, "Run every step, using no cached result");
   build->add_option("--no-cache-filter", build_flags.no_cache_filter, "Run the steps of these stages again");
   build->add_option("-j,--jobs", build_flags.jobs, "Steps that run at once (default: 16, or twice the CPUs if more)");

@@ -114,6 +114,18 @@ d1=$(tail -n 1 "$work/repro1.out"); d2=$(tail -n 1 "$work/repro2.out")
 expect_eq "SOURCE_DATE_EPOCH dates the image" 2023-11-14T22:13:20Z \
   "$(skopeo inspect "oci-archive:$work/repro1.tar" 2>&1 | jq -r .Created)"
 
+# -q, --label, --iidfile, --metadata-file.
+"$buildtool" build --root "$root" -q -t labelled:1 --label team=build --label "note=a b" \
+  --iidfile "$work/iid" --metadata-file "$work/meta.json" "$ctx" >"$work/stdout" 2>"$work/log"
+expect_eq "-q prints the digest and nothing else" "$(cat "$work/iid")" "$(cat "$work/stdout")"
+expect_eq "-q shows no progress" "" "$(cat "$work/log")"
+expect_eq "--metadata-file has the digest and the name" "$(cat "$work/iid") docker.io/library/labelled:1" \
+  "$(jq -r '."containerimage.digest" + " " + ."image.name"' "$work/meta.json")"
+expect_eq "--label adds to the Dockerfile's labels" '{"note":"a b","org.example.kind":"test","team":"build"}' \
+  "$("$buildtool" inspect --root "$root" labelled:1 | jq -c .Config.config.Labels)"
+build --label novalue
+[ $rc = 2 ] && ok "--label without = is refused" || fail "--label novalue: rc=$rc"
+
 # Refused before anything runs.
 build -o "type=image"
 [ $rc = 2 ] && grep -q "needs a name" "$work/log" && ok "type=image without a name is refused" ||
