@@ -7,10 +7,13 @@
 #include <cerrno>
 #include <vector>
 
+#include <algorithm>
 #include <memory>
+#include <thread>
 
 #include "cache/snapshot/layer_memo.h"
 #include "base/unique_fd.h"
+#include "exporter/parallel_gzip.h"
 #include "exporter/tree_tar.h"
 
 namespace bt::exporter {
@@ -67,47 +70,29 @@ class PlainCompressor : public Compressor {
   IngestSink& out_;
 };
 
-class GzipCompressor : public Compressor {
+// gzip on every core (ParallelGzip); the stream is the same whatever the number of cores.
+class ParallelGzipCompressor : public Compressor {
  public:
-  GzipCompressor(IngestSink& out, int level) : out_(out), buffer_(kOutChunk) {
-    // windowBits 15 + 16: a gzip header and trailer around the deflate stream.
-    ok_ = deflateInit2(&z_, level < 0 ? Z_DEFAULT_COMPRESSION : level, Z_DEFLATED, 15 + 16, 8,
-                       Z_DEFAULT_STRATEGY) == Z_OK;
-  }
-  ~GzipCompressor() override {
-    if (ok_) deflateEnd(&z_);
-  }
-  Result<void> Write(std::string_view bytes) override { return Run(bytes, Z_NO_FLUSH); }
-  Result<void> Finish() override { return Run({}, Z_FINISH); }
+  ParallelGzipCompressor(IngestSink& out, int level)
+      : gzip_([&out](std::string_view bytes) { return out.Write(bytes); }, level) {}
+  Result<void> Write(std::string_view bytes) override { return gzip_.Write(bytes); }
+  Result<void> Finish() override { return gzip_.Finish(); }
 
  private:
-  Result<void> Run(std::string_view bytes, int flush) {
-    if (!ok_) return MakeError(ErrorCode::kInternal, "gzip: deflateInit2 failed");
-    z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
-    z_.avail_in = static_cast<uInt>(bytes.size());
-    for (;;) {
-      z_.next_out = reinterpret_cast<Bytef*>(buffer_.data());
-      z_.avail_out = static_cast<uInt>(buffer_.size());
-      const int rc = deflate(&z_, flush);
-      if (rc == Z_STREAM_ERROR) return MakeError(ErrorCode::kInternal, "gzip: deflate failed");
-      const std::size_t produced = buffer_.size() - z_.avail_out;
-      if (produced > 0) BT_TRY(out_.Write(std::string_view(buffer_.data(), produced)));
-      if (flush == Z_FINISH ? rc == Z_STREAM_END : z_.avail_in == 0 && z_.avail_out != 0) break;
-    }
-    return {};
-  }
-
-  IngestSink& out_;
-  std::vector<char> buffer_;
-  z_stream z_{};
-  bool ok_ = false;
+  ParallelGzip gzip_;
 };
 
 class ZstdCompressor : public Compressor {
  public:
   ZstdCompressor(IngestSink& out, int level)
       : out_(out), ctx_(ZSTD_createCCtx(), &ZSTD_freeCCtx), buffer_(ZSTD_CStreamOutSize()) {
-    if (ctx_) ZSTD_CCtx_setParameter(ctx_.get(), ZSTD_c_compressionLevel, level < 0 ? 3 : level);
+    if (ctx_) {
+      ZSTD_CCtx_setParameter(ctx_.get(), ZSTD_c_compressionLevel, level < 0 ? 3 : level);
+      // Worker threads: any count of one or more gives the same bytes, so every machine
+      // writes the same blob.
+      ZSTD_CCtx_setParameter(ctx_.get(), ZSTD_c_nbWorkers,
+                             static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    }
   }
   Result<void> Write(std::string_view bytes) override { return Run(bytes, ZSTD_e_continue); }
   Result<void> Finish() override { return Run({}, ZSTD_e_end); }
@@ -151,7 +136,7 @@ class DiffIdSink : public TarSink {
 std::unique_ptr<Compressor> MakeCompressor(IngestSink& out, const LayerOptions& o) {
   switch (o.compression) {
     case oci::LayerCompression::kUncompressed: return std::make_unique<PlainCompressor>(out);
-    case oci::LayerCompression::kGzip: return std::make_unique<GzipCompressor>(out, o.level);
+    case oci::LayerCompression::kGzip: return std::make_unique<ParallelGzipCompressor>(out, o.level);
     case oci::LayerCompression::kZstd: return std::make_unique<ZstdCompressor>(out, o.level);
   }
   return nullptr;
