@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "cache/snapshot/layer_memo.h"
+#include "cache/snapshot/layer_stream.h"
 #include "base/unique_fd.h"
 #include "exporter/parallel_gzip.h"
 #include "exporter/tree_tar.h"
@@ -142,8 +143,8 @@ std::unique_ptr<Compressor> MakeCompressor(IngestSink& out, const LayerOptions& 
   return nullptr;
 }
 
-// The uncompressed tar of a stored layer blob, into `out`; returns 1 (the entries are not
-// counted: the origin memo says whether the layer is empty).
+// The uncompressed tar of a stored layer blob, into `out` (cache::LayerStream decodes it);
+// returns 1 (the entries are not counted: the origin memo says whether the layer is empty).
 Result<std::uint64_t> DecompressBlob(const cache::ContentStore& content, const cache::LayerMemo& m,
                                      TarSink& out) {
   const std::optional<oci::LayerCompression> kind = oci::LayerCompressionOf(m.media_type);
@@ -152,53 +153,13 @@ Result<std::uint64_t> DecompressBlob(const cache::ContentStore& content, const c
                      "layer " + m.digest.ToString() + ": unknown media type " + m.media_type);
   }
   BT_ASSIGN_OR_RETURN(UniqueFd fd, content.Open(m.digest));
-  std::vector<char> in(kOutChunk);
-  std::vector<char> plain(kOutChunk);
-  z_stream z{};
-  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> zstd(nullptr, &ZSTD_freeDCtx);
-  if (*kind == oci::LayerCompression::kGzip && inflateInit2(&z, 15 + 32) != Z_OK) {
-    return MakeError(ErrorCode::kInternal, "gzip: inflateInit2 failed");
-  }
-  if (*kind == oci::LayerCompression::kZstd) zstd.reset(ZSTD_createDCtx());
-  struct InflateEnd {
-    z_stream* z;
-    bool on;
-    ~InflateEnd() {
-      if (on) inflateEnd(z);
-    }
-  } end{&z, *kind == oci::LayerCompression::kGzip};
+  cache::LayerStream stream(fd.get(), *kind == oci::LayerCompression::kGzip   ? cache::LayerEncoding::kGzip
+                                      : *kind == oci::LayerCompression::kZstd ? cache::LayerEncoding::kZstd
+                                                                              : cache::LayerEncoding::kPlain);
   for (;;) {
-    const ssize_t n = ::read(fd.get(), in.data(), in.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoError("read blob", m.digest.ToString(), errno);
-    if (n == 0) break;
-    const std::string_view chunk(in.data(), static_cast<std::size_t>(n));
-    if (*kind == oci::LayerCompression::kUncompressed) {
-      BT_TRY(out.Write(chunk));
-    } else if (*kind == oci::LayerCompression::kGzip) {
-      z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(chunk.data()));
-      z.avail_in = static_cast<uInt>(chunk.size());
-      while (z.avail_in > 0) {
-        z.next_out = reinterpret_cast<Bytef*>(plain.data());
-        z.avail_out = static_cast<uInt>(plain.size());
-        const int rc = inflate(&z, Z_NO_FLUSH);
-        if (rc != Z_OK && rc != Z_STREAM_END) {
-          return MakeError(ErrorCode::kDataLoss, "layer " + m.digest.ToString() + ": bad gzip data");
-        }
-        BT_TRY(out.Write(std::string_view(plain.data(), plain.size() - z.avail_out)));
-        if (rc == Z_STREAM_END) break;
-      }
-    } else {
-      ZSTD_inBuffer zin{chunk.data(), chunk.size(), 0};
-      while (zin.pos < zin.size) {
-        ZSTD_outBuffer zout{plain.data(), plain.size(), 0};
-        const std::size_t rc = ZSTD_decompressStream(zstd.get(), &zout, &zin);
-        if (ZSTD_isError(rc)) {
-          return MakeError(ErrorCode::kDataLoss, "layer " + m.digest.ToString() + ": bad zstd data");
-        }
-        BT_TRY(out.Write(std::string_view(plain.data(), zout.pos)));
-      }
-    }
+    BT_ASSIGN_OR_RETURN(const std::string_view chunk, stream.Next());
+    if (chunk.empty()) break;
+    BT_TRY(out.Write(chunk));
   }
   return std::uint64_t{1};
 }

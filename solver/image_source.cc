@@ -33,6 +33,15 @@ Result<std::string> ReadBlob(const cache::ContentStore& content, const oci::Dige
   return text.str();
 }
 
+cache::LayerEncoding EncodingOf(oci::LayerCompression c) {
+  switch (c) {
+    case oci::LayerCompression::kGzip: return cache::LayerEncoding::kGzip;
+    case oci::LayerCompression::kZstd: return cache::LayerEncoding::kZstd;
+    case oci::LayerCompression::kUncompressed: break;
+  }
+  return cache::LayerEncoding::kPlain;
+}
+
 }  // namespace
 
 Result<std::vector<StepOutput>> UnpackImage(const StepContext& ctx, const ir::ImageSource& image,
@@ -80,23 +89,26 @@ Result<std::vector<StepOutput>> UnpackImage(const StepContext& ctx, const ir::Im
     cache::ApplyOptions options;
     options.max_bytes = kMaxLayerBytes;
     options.max_entries = kMaxLayerEntries;
-    Result<cache::ApplyStats> applied = cache::ApplyLayer(blob.get(), diff_fd.get(), lower_fds, options);
-    if (!applied) return std::move(applied).error().Wrap(what + ": layer " + layer.digest.ToString());
-    // The diffID is what the config lists for this layer; the exporter checks the bytes
-    // against it when it recompresses them.
     const std::size_t index = static_cast<std::size_t>(&layer - manifest.layers.data());
+    cache::LayerStream stream(blob.get(), EncodingOf(*oci::LayerCompressionOf(layer.media_type)));
+    Result<cache::ApplyStats> applied =
+        cache::ApplyLayerStream(stream, diff_fd.get(), lower_fds, options);
+    if (!applied) return std::move(applied).error().Wrap(what + ": layer " + layer.digest.ToString());
+    // The compressed digest was checked when the blob was stored; the uncompressed one (what
+    // the config lists, and what an image built on this one will list) only now.
+    BT_ASSIGN_OR_RETURN(const oci::Digest diff_id, stream.Finish());
+    if (diff_id != config.diff_ids[index]) {
+      return MakeError(ErrorCode::kDataLoss,
+                       what + ": layer " + layer.digest.ToString() + " unpacks to " +
+                           diff_id.ToString() + ", and the config says " +
+                           config.diff_ids[index].ToString());
+    }
     cache::LayerMemo memo;
     memo.digest = layer.digest;
     memo.size = layer.size;
     memo.media_type = layer.media_type;
     memo.empty = applied->entries == 0;
-    memo.diff_id = config.diff_ids[index];
-    if (oci::LayerCompressionOf(layer.media_type) == oci::LayerCompression::kUncompressed &&
-        memo.diff_id != layer.digest) {
-      return MakeError(ErrorCode::kDataLoss, what + ": uncompressed layer " +
-                                                 layer.digest.ToString() +
-                                                 " is not the diffID its config lists");
-    }
+    memo.diff_id = diff_id;
     BT_TRY(cache::WriteLayerMemo(cache::LayerMemoPath(store, active.id(), "layer-origin"), memo));
     BT_ASSIGN_OR_RETURN(StepOutput out, active.Commit());
     parent = out.snapshot_id;

@@ -697,4 +697,46 @@ Result<ApplyStats> ApplyLayer(int layer_fd, int diff_dir_fd, std::span<const int
   return applier.Run(a.get());
 }
 
+namespace {
+
+struct StreamClient {
+  LayerStream* stream;
+  std::optional<Error> error;  // the stream's, which libarchive can only call a read failure
+};
+
+la_ssize_t ReadStream(struct archive* a, void* client, const void** buffer) {
+  auto* c = static_cast<StreamClient*>(client);
+  Result<std::string_view> chunk = c->stream->Next();
+  if (!chunk) {
+    c->error = std::move(chunk).error();
+    archive_set_error(a, EIO, "%s", c->error->message.c_str());
+    return -1;
+  }
+  *buffer = chunk->data();
+  return static_cast<la_ssize_t>(chunk->size());
+}
+
+}  // namespace
+
+Result<ApplyStats> ApplyLayerStream(LayerStream& stream, int diff_dir_fd,
+                                    std::span<const int> lower_dir_fds, const ApplyOptions& options) {
+  ArchivePtr a(archive_read_new());
+  if (!a) return MakeError(ErrorCode::kInternal, "apply layer: archive_read_new failed");
+  // The stream is already uncompressed: a tar (or nothing at all), no filter.
+  if (archive_read_support_format_tar(a.get()) != ARCHIVE_OK ||
+      archive_read_support_format_empty(a.get()) != ARCHIVE_OK) {
+    return MakeError(ErrorCode::kInternal, "apply layer: libarchive lacks the tar reader");
+  }
+  StreamClient client{&stream, std::nullopt};
+  if (archive_read_open(a.get(), &client, nullptr, ReadStream, nullptr) != ARCHIVE_OK) {
+    if (client.error) return *client.error;
+    return MakeError(ErrorCode::kDataLoss, std::string("apply layer: open the layer stream: ") +
+                                               (archive_error_string(a.get()) ? archive_error_string(a.get()) : "?"));
+  }
+  Applier applier(diff_dir_fd, lower_dir_fds, options);
+  Result<ApplyStats> stats = applier.Run(a.get());
+  if (!stats && client.error) return *client.error;
+  return stats;
+}
+
 }  // namespace bt::cache

@@ -7,6 +7,8 @@
 // different diff dirs may run concurrently.
 #pragma once
 
+#include "cache/snapshot/layer_stream.h"
+
 #include <cstdint>
 #include <span>
 
@@ -51,5 +53,10 @@ struct ApplyStats {
 // discarded; apply into a temporary snapshot dir and rename it into place only on success.
 Result<ApplyStats> ApplyLayer(int layer_fd, int diff_dir_fd, std::span<const int> lower_dir_fds,
                               const ApplyOptions& options);
+
+// The same from a LayerStream, which decompresses and hashes what the tar reader consumes, so
+// that the caller can check the layer's diffID afterwards (stream.Finish()).
+Result<ApplyStats> ApplyLayerStream(LayerStream& stream, int diff_dir_fd,
+                                    std::span<const int> lower_dir_fds, const ApplyOptions& options);
 
 }  // namespace bt::cache

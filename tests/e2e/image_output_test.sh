@@ -219,6 +219,28 @@ tar -C "$work/evil" -cf "$work/evil.tar" --transform 's|^\./x|../../escape|' ./x
 [ $? = 1 ] && grep -q "unsafe entry name" "$work/load.out" && ok "load refuses a path that climbs out" ||
   fail "evil load: $(cat "$work/load.out")"
 
+# An image whose config lists a diffID its layer does not unpack to: loaded (its blobs match
+# their digests), then refused when a build unpacks it.
+lied=$work/lied
+mkdir -p "$lied" && tar -xf "$work/from.tar" -C "$lied"
+man=$(jq -r '.manifests[0].digest' "$lied/index.json"); man=${man#sha256:}
+cfg=$(jq -r '.config.digest' "$lied/blobs/sha256/$man"); cfg=${cfg#sha256:}
+jq -c '.rootfs.diff_ids[-1] = "sha256:'"$(printf '%064d' 0)"'"' "$lied/blobs/sha256/$cfg" >"$work/cfg.json"
+ncfg=$(sha256sum "$work/cfg.json" | cut -d' ' -f1)
+cp "$work/cfg.json" "$lied/blobs/sha256/$ncfg"
+jq -c --arg d "sha256:$ncfg" --argjson n "$(stat -c %s "$work/cfg.json")" '.config.digest = $d | .config.size = $n' \
+  "$lied/blobs/sha256/$man" >"$work/man.json"
+nman=$(sha256sum "$work/man.json" | cut -d' ' -f1)
+cp "$work/man.json" "$lied/blobs/sha256/$nman"
+jq -c --arg d "sha256:$nman" --argjson n "$(stat -c %s "$work/man.json")" \
+  '.manifests[0].digest = $d | .manifests[0].size = $n | .manifests[0].annotations["io.containerd.image.name"] = "docker.io/library/lied:1"' \
+  "$lied/index.json" >"$work/index.json" && cp "$work/index.json" "$lied/index.json"
+"$buildtool" load --root "$root2" -i "$lied" >"$work/load.out" 2>&1 || fail "load of a layout directory: $(cat "$work/load.out")"
+printf 'FROM lied:1\nRUN true\n' >"$ctx/Dockerfile.lied"
+"$buildtool" build --root "$root2" --progress plain -f "$ctx/Dockerfile.lied" "$ctx" >"$work/stdout" 2>"$work/log"
+[ $? = 1 ] && grep -q "and the config says" "$work/log" && ok "a layer that does not unpack to its diffID is refused" ||
+  fail "wrong diffID: $(tail -n 3 "$work/log")"
+
 # docker load, where a daemon answers.
 if docker_bin=$(command -v /usr/bin/docker || command -v docker) && timeout 5 "$docker_bin" info >/dev/null 2>&1; then
   if out=$("$docker_bin" load -i "$work/img.docker.tar" 2>&1) && grep -q "app:1" <<<"$out"; then
