@@ -41,6 +41,12 @@ void Reach(const ContentStore& content, const oci::Descriptor& d, int depth,
 
 }  // namespace
 
+std::set<oci::Digest> BlobsOf(const ContentStore& content, const oci::Descriptor& image) {
+  std::set<oci::Digest> out;
+  Reach(content, image, 0, &out);
+  return out;
+}
+
 Result<std::set<oci::Digest>> ImageStoreBlobs(const std::string& root_path,
                                               const ContentStore& content) {
   std::set<oci::Digest> out;

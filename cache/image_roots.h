@@ -10,8 +10,13 @@
 #include "base/result.h"
 #include "cache/content_store.h"
 #include "oci/digest.h"
+#include "oci/manifest.h"
 
 namespace bt::cache {
+
+// Everything one image (a manifest or an index) reaches, itself included; a missing blob ends
+// its branch.
+std::set<oci::Digest> BlobsOf(const ContentStore& content, const oci::Descriptor& image);
 
 // kDataLoss when index.json exists and does not parse (prune must not guess then); an absent
 // store reaches nothing.

@@ -3,10 +3,12 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "cache/image_roots.h"
 #include "cache/lease.h"
 #include "cli/cache_root_path.h"
 #include "cli/error_report.h"
@@ -100,6 +102,29 @@ std::string HumanSize(std::int64_t bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, u == 0 ? "%.0f%s" : "%.3g%s", v, units[u]);
   return buf;
+}
+
+// Holds every blob of the images in `lease` and checks they are all still there: a prune that
+// ran between their ingest and this hold (they were not named yet) may have taken one.
+Result<void> HoldImages(cache::CacheRoot& root, cache::Lease& lease,
+                        const std::vector<exporter::ImportedImage>& images) {
+  std::set<oci::Digest> blobs;
+  for (const exporter::ImportedImage& image : images) {
+    const std::set<oci::Digest> some = cache::BlobsOf(root.content(), image.manifest);
+    blobs.insert(some.begin(), some.end());
+  }
+  BT_TRY(root.db().Update([&](cache::WriteTxn& txn) -> Result<void> {
+    for (const oci::Digest& d : blobs) BT_TRY(lease.AddBlob(txn, d));
+    return {};
+  }));
+  for (const oci::Digest& d : blobs) {
+    if (!root.content().Contains(d)) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "blob " + d.ToString() + " was pruned while it was being added: run the "
+                       "command again");
+    }
+  }
+  return {};
 }
 
 // Names the loaded or imported images; names that do not parse are reported and skipped.
@@ -252,9 +277,12 @@ int RunSave(const ImageCommandFlags& flags) {
 int RunLoad(const ImageCommandFlags& flags) {
   Result<Opened> o = Open(flags.root);
   if (!o) return Fail(o.error());
+  Result<cache::Lease> lease = cache::Lease::Acquire(o->root->db());
+  if (!lease) return Fail(lease.error());
   Result<std::vector<exporter::ImportedImage>> images =
       exporter::LoadArchive(*o->root, flags.file.empty() ? "-" : flags.file);
   if (!images) return Fail(images.error());
+  if (Result<void> held = HoldImages(*o->root, *lease, *images); !held) return Fail(held.error());
   for (const exporter::ImportedImage& image : *images) {
     if (const int rc = NameAll(*o->store, image, image.names); rc != 0) return rc;
   }
@@ -272,9 +300,12 @@ int RunImport(const ImageCommandFlags& flags) {
   const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
+  Result<cache::Lease> lease = cache::Lease::Acquire(o->root->db());
+  if (!lease) return Fail(lease.error());
   Result<exporter::ImportedImage> image =
       exporter::ImportRootfs(*o->root, flags.file, oci::Platform{"linux", "amd64", ""}, now);
   if (!image) return Fail(image.error());
+  if (Result<void> held = HoldImages(*o->root, *lease, {*image}); !held) return Fail(held.error());
   for (const oci::Reference& n : *names) {
     oci::Descriptor d = image->manifest;
     if (Result<void> r = o->store->Tag(n, d); !r) return Fail(r.error());

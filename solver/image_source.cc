@@ -47,9 +47,17 @@ cache::LayerEncoding EncodingOf(oci::LayerCompression c) {
 Result<std::vector<StepOutput>> UnpackImage(const StepContext& ctx, const ir::ImageSource& image,
                                             cache::CacheRoot& root) {
   const std::string what = "FROM " + image.reference;
+  // Held before being read, so that a prune (after an rmi) cannot take them meanwhile; each
+  // read then finds its blob or says it is missing.
+  if (ctx.hold_blobs) BT_TRY(ctx.hold_blobs({image.manifest_digest}));
   BT_ASSIGN_OR_RETURN(const std::string text, ReadBlob(root.content(), image.manifest_digest,
                                                        oci::kMaxManifestBytes, what + ": manifest"));
   BT_ASSIGN_OR_RETURN(const oci::ImageManifest manifest, oci::ParseManifest(text));
+  if (ctx.hold_blobs) {
+    std::vector<oci::Digest> blobs{manifest.config.digest};
+    for (const oci::Descriptor& l : manifest.layers) blobs.push_back(l.digest);
+    BT_TRY(ctx.hold_blobs(blobs));
+  }
   BT_ASSIGN_OR_RETURN(const std::string config_text,
                       ReadBlob(root.content(), manifest.config.digest, 16u << 20, what + ": config"));
   BT_ASSIGN_OR_RETURN(const oci::ImageConfig config, oci::ParseImageConfig(config_text));
@@ -68,7 +76,12 @@ Result<std::vector<StepOutput>> UnpackImage(const StepContext& ctx, const ir::Im
                        what + ": layer " + layer.digest.ToString() + " has media type " +
                            layer.media_type + ", not a tar layer");
     }
-    BT_ASSIGN_OR_RETURN(UniqueFd blob, root.content().Open(layer.digest));
+    Result<UniqueFd> opened = root.content().Open(layer.digest);
+    if (!opened) {
+      return std::move(opened).error().Wrap(what + ": layer " + layer.digest.ToString() +
+                                            " (load or pull the image again)");
+    }
+    UniqueFd blob = std::move(*opened);
     BT_ASSIGN_OR_RETURN(ActiveSnapshot active,
                         ActiveSnapshot::Prepare(ctx, parent, cache::PrepareFor::kDiff));
     const std::string diff = store.DiffPath(active.id());

@@ -181,6 +181,13 @@ class Solver {
     ctx.name = NameOf(v);
     ctx.root = &root_;
     ctx.hold = [this](cache::WriteTxn& txn, const std::string& id) { return HoldLocked(txn, id); };
+    ctx.hold_blobs = [this](const std::vector<oci::Digest>& blobs) -> Result<void> {
+      return root_.db().Update([&](cache::WriteTxn& txn) -> Result<void> {
+        std::lock_guard<std::mutex> lock(lease_mu_);
+        for (const oci::Digest& d : blobs) BT_TRY(lease_.AddBlob(txn, d));
+        return {};
+      });
+    };
     ctx.canceled = &canceled_;
     ctx.interrupt = options_.interrupt;
     ctx.progress = progress_;

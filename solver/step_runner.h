@@ -53,6 +53,10 @@ struct StepContext {
   // Adds a snapshot to the build's lease inside `txn`: call it in the same transaction that
   // records a new active snapshot, before anything is written into it. Thread-safe.
   std::function<Result<void>(cache::WriteTxn& txn, const std::string& snapshot_id)> hold;
+  // Adds blobs to the build's lease (a write transaction of its own), so that prune leaves
+  // them alone while the step reads them (a base image's manifest, config and layers).
+  // Thread-safe.
+  std::function<Result<void>(const std::vector<oci::Digest>& blobs)> hold_blobs;
   const std::atomic<bool>* canceled = nullptr;   // another step failed
   const std::atomic<bool>* interrupt = nullptr;  // the user interrupted the build
   ProgressSink* progress = nullptr;              // never null
