@@ -35,6 +35,7 @@
 #include "frontend/dockerfile_parser.h"
 #include "frontend/dockerfile_to_ir.h"
 #include "oci/http_client.h"
+#include "oci/registry_client.h"
 #include "solver/build_step_runner.h"
 #include "solver/scheduler.h"
 
@@ -320,7 +321,14 @@ int RunBuild(const BuildCommandFlags& flags) {
   if (!secrets) return Report(secrets.error());
   Result<frontend::Ast> ast = frontend::ParseDockerfile(*text, frontend::ParseOptions{dockerfile});
   if (!ast) return Report(ast.error(), *text);
-  exporter::StoreImageResolver images(CacheRootPath(flags.root));
+  // libcurl itself is loaded only when a request is made (oci/curl_library.h).
+  Result<std::unique_ptr<oci::HttpClient>> http = oci::HttpClient::Create();
+  if (!http) return Report(http.error());
+  oci::RegistryOptions registry_options;
+  registry_options.insecure_hosts.insert(flags.insecure_registries.begin(),
+                                         flags.insecure_registries.end());
+  oci::RegistryClient registry(**http, registry_options);
+  exporter::StoreImageResolver images(CacheRootPath(flags.root), &registry, flags.pull);
   Result<frontend::LoweredBuild> lowered = frontend::LowerDockerfile(*ast, *options, images);
   if (!lowered) return Report(lowered.error(), *text);
   for (const frontend::Warning& w : lowered->warnings) {
@@ -341,8 +349,6 @@ int RunBuild(const BuildCommandFlags& flags) {
   if (!root) return kExitFailed;
   Result<cache::Lease> lease = cache::Lease::Acquire(root->db());
   if (!lease) return Report(lease.error());
-  Result<std::unique_ptr<oci::HttpClient>> http = oci::HttpClient::Create();
-  if (!http) return Report(http.error());
   Result<std::string> scratch = cache::MakeBuildScratchDir(*root, *lease);
   if (!scratch) return Report(scratch.error());
   // Removed however the build ends; a killed build's is reclaimed by prune.

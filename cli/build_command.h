@@ -20,6 +20,8 @@ struct BuildCommandFlags {
   bool quiet = false;                        // -q: no progress; only the image digest
   std::string iidfile;                       // --iidfile: the image digest, written there
   std::string metadata_file;                 // --metadata-file: the build's result as JSON
+  bool pull = false;                         // --pull: base images from the registry always
+  std::vector<std::string> insecure_registries;  // --insecure-registry HOST[:PORT]: plain HTTP
   std::string progress = "auto";             // --progress
   bool no_cache = false;                     // --no-cache
   std::vector<std::string> no_cache_filter;  // --no-cache-filter STAGE

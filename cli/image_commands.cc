@@ -15,6 +15,8 @@
 #include "exporter/image_import.h"
 #include "exporter/image_layout.h"
 #include "exporter/image_store.h"
+#include "exporter/registry_pull.h"
+#include "oci/http_client.h"
 #include "exporter/store_resolver.h"
 
 namespace bt::cli {
@@ -311,6 +313,30 @@ int RunImport(const ImageCommandFlags& flags) {
     if (Result<void> r = o->store->Tag(n, d); !r) return Fail(r.error());
   }
   std::printf("%s\n", image->manifest.digest.ToString().c_str());
+  return 0;
+}
+
+int RunPull(const ImageCommandFlags& flags) {
+  if (flags.names.size() != 1) return Usage(MakeError(ErrorCode::kInvalidArgument, "pull NAME"));
+  Result<std::vector<oci::Reference>> names = ParseNames(flags.names);
+  if (!names) return Usage(names.error());
+  oci::Platform platform{"linux", "amd64", ""};
+  if (!flags.platform.empty()) {
+    Result<oci::Platform> p = oci::ParsePlatform(flags.platform);
+    if (!p) return Usage(p.error());
+    platform = *p;
+  }
+  Result<Opened> o = Open(flags.root);
+  if (!o) return Fail(o.error());
+  Result<std::unique_ptr<oci::HttpClient>> http = oci::HttpClient::Create();
+  if (!http) return Fail(http.error());
+  oci::RegistryOptions options;
+  options.insecure_hosts.insert(flags.insecure_registries.begin(), flags.insecure_registries.end());
+  oci::RegistryClient registry(**http, options);
+  Result<oci::Descriptor> pulled =
+      exporter::PullImage(o->root->content(), *o->store, registry, (*names)[0], platform);
+  if (!pulled) return Fail(pulled.error());
+  std::printf("%s\n", pulled->digest.ToString().c_str());
   return 0;
 }
 

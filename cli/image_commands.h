@@ -14,6 +14,8 @@ struct ImageCommandFlags {
   std::string file;                // save -o / load -i / import's tarball
   std::string format = "oci";      // save --format oci|docker
   bool quiet = false;              // images -q: digests only
+  std::vector<std::string> insecure_registries;  // pull --insecure-registry
+  std::string platform;            // pull --platform (default: linux/amd64)
 };
 
 int RunImages(const ImageCommandFlags& flags);
@@ -23,5 +25,6 @@ int RunInspect(const ImageCommandFlags& flags);  // names[0]: {"Name", "Digest",
 int RunSave(const ImageCommandFlags& flags);     // names -> file (oci or docker archive)
 int RunLoad(const ImageCommandFlags& flags);     // file -> the store, under the archive's names
 int RunImport(const ImageCommandFlags& flags);   // file (a rootfs tar) -> names[0]
+int RunPull(const ImageCommandFlags& flags);     // names[0] from its registry into the store
 
 }  // namespace bt::cli

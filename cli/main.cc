@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
   build->add_flag("-q,--quiet", build_flags.quiet, "No progress; print the image digest only");
   build->add_option("--iidfile", build_flags.iidfile, "Write the image digest to this file");
   build->add_option("--metadata-file", build_flags.metadata_file, "Write the build result (digest, names, descriptor) as JSON");
+  build->add_flag("--pull", build_flags.pull, "Pull base images from their registry even when stored");
+  build->add_option("--insecure-registry", build_flags.insecure_registries, "HOST[:PORT]: a registry spoken to over plain HTTP");
   build->add_flag("--no-cache", build_flags.no_cache, "Run every step, using no cached result");
   build->add_option("--no-cache-filter", build_flags.no_cache_filter, "Run the steps of these stages again");
   build->add_option("-j,--jobs", build_flags.jobs, "Steps that run at once (default: 16, or twice the CPUs if more)");
@@ -104,6 +106,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"oci", "docker"}));
   CLI::App* load = with_root(app.add_subcommand("load", "Add images from an archive (docker save or OCI layout)"));
   load->add_option("-i,--input", image_flags.file, "The archive or OCI layout directory (default: standard input)");
+  CLI::App* pull = with_root(app.add_subcommand("pull", "Pull an image from its registry into the local store"));
+  pull->add_option("name", image_flags.names, "NAME[:TAG|@DIGEST]")->required();
+  pull->add_option("--platform", image_flags.platform, "The platform to pull (default: linux/amd64)");
+  pull->add_option("--insecure-registry", image_flags.insecure_registries, "HOST[:PORT]: plain HTTP");
   CLI::App* import = with_root(app.add_subcommand("import", "Make a one-layer image from a root filesystem tar"));
   import->add_option("file", image_flags.file, "The tar, or - for standard input")->required();
   import->add_option("name", image_flags.names, "NAME[:TAG]");
@@ -122,6 +128,7 @@ int main(int argc, char** argv) {
   if (save->parsed()) return bt::cli::RunSave(image_flags);
   if (load->parsed()) return bt::cli::RunLoad(image_flags);
   if (import->parsed()) return bt::cli::RunImport(image_flags);
+  if (pull->parsed()) return bt::cli::RunPull(image_flags);
   if (ast->parsed()) return bt::cli::RunDebugAst(ast_path);
   if (prune->parsed()) return bt::cli::RunPrune(prune_flags);
   if (du->parsed() && (du_check || du_repair)) {

@@ -1,8 +1,12 @@
 #include "exporter/store_resolver.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 
+#include "exporter/registry_pull.h"
 #include "oci/manifest.h"
 
 namespace bt::exporter {
@@ -48,6 +52,10 @@ std::optional<oci::Descriptor> PickPlatform(const oci::ImageIndex& index,
 
 Result<void> StoreImageResolver::OpenStores() {
   if (store_) return {};
+  // The first build on a new root resolves its FROM before the root is opened (and made).
+  if (::mkdir(root_path_.c_str(), 0700) != 0 && errno != EEXIST) {
+    return ErrnoError("mkdir", root_path_, errno);
+  }
   BT_ASSIGN_OR_RETURN(ImageStore store, ImageStore::Open(root_path_));
   BT_ASSIGN_OR_RETURN(cache::ContentStore content, cache::ContentStore::Open(root_path_));
   store_ = std::move(store);
@@ -58,6 +66,20 @@ Result<void> StoreImageResolver::OpenStores() {
 Result<oci::ResolvedImage> StoreImageResolver::Resolve(const oci::Reference& ref,
                                                        const oci::Platform& platform) {
   BT_TRY(OpenStores());
+  if (registry_ == nullptr) return FromStore(ref, platform);
+  if (!always_) {
+    Result<oci::ResolvedImage> stored = FromStore(ref, platform);
+    if (stored || stored.error().code != ErrorCode::kNotFound) return stored;
+  }
+  BT_ASSIGN_OR_RETURN(const oci::Descriptor pulled,
+                      PullImage(*content_, *store_, *registry_, ref, platform));
+  oci::Reference pinned = ref;
+  pinned.digest = pulled.digest;  // what was pulled, even if the tag moves meanwhile
+  return FromStore(pinned, platform);
+}
+
+Result<oci::ResolvedImage> StoreImageResolver::FromStore(const oci::Reference& ref,
+                                                         const oci::Platform& platform) {
   const std::string name = ref.ToString();
   oci::Descriptor top;
   if (ref.digest) {
@@ -72,8 +94,8 @@ Result<oci::ResolvedImage> StoreImageResolver::Resolve(const oci::Reference& ref
     if (!stored) {
       return MakeError(ErrorCode::kNotFound,
                        "image " + ref.FamiliarString() + " is not in the local image store (" +
-                           store_->path() + "): build it with -t, or add it with `buildtool "
-                           "load` or `buildtool import`; registries are not supported yet");
+                           store_->path() + "): build it with -t, add it with `buildtool load` "
+                           "or `buildtool import`, or pull it");
     }
     top = stored->manifest;
   }

@@ -1,0 +1,263 @@
+#include "oci/registry_client.h"
+
+#include <chrono>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+namespace bt::oci {
+namespace {
+
+constexpr std::uint64_t kMaxTokenBytes = 1u << 20;
+constexpr std::string_view kManifestAccept =
+    "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, "
+    "application/vnd.docker.distribution.manifest.v2+json, "
+    "application/vnd.docker.distribution.manifest.list.v2+json";
+
+std::string HostOf(const std::string& domain) {
+  if (!domain.empty() && domain[0] == '[') return domain.substr(0, domain.find(']') + 1);
+  return domain.substr(0, domain.rfind(':') == std::string::npos ? domain.size() : domain.rfind(':'));
+}
+
+bool IsLoopback(const std::string& domain) {
+  const std::string host = HostOf(domain);
+  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "[::1]";
+}
+
+std::string RegistryHost(const std::string& domain) {
+  return domain == "docker.io" ? "registry-1.docker.io" : domain;
+}
+
+std::string UrlEncode(std::string_view s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+bool Retryable(const Result<HttpResponse>& r) {
+  if (!r) return r.error().code == ErrorCode::kUnavailable;
+  return r->status == 429 || r->status >= 500;
+}
+
+std::string StatusText(const Reference& ref, const std::string& what, long status) {
+  return ref.FamiliarString() + ": " + what + ": the registry answered HTTP " + std::to_string(status);
+}
+
+}  // namespace
+
+std::optional<AuthChallenge> ParseAuthChallenge(std::string_view header) {
+  AuthChallenge c;
+  std::size_t i = 0;
+  while (i < header.size() && header[i] == ' ') ++i;
+  const std::size_t space = header.find(' ', i);
+  if (space == std::string_view::npos) return std::nullopt;
+  for (char ch : header.substr(i, space - i)) c.scheme.push_back(static_cast<char>(std::tolower(ch)));
+  i = space + 1;
+  while (i < header.size()) {
+    while (i < header.size() && (header[i] == ' ' || header[i] == ',')) ++i;
+    const std::size_t eq = header.find('=', i);
+    if (eq == std::string_view::npos) break;
+    std::string key(header.substr(i, eq - i));
+    for (char& ch : key) ch = static_cast<char>(std::tolower(ch));
+    i = eq + 1;
+    std::string value;
+    if (i < header.size() && header[i] == '"') {
+      ++i;
+      while (i < header.size() && header[i] != '"') {
+        if (header[i] == '\\' && i + 1 < header.size()) ++i;
+        value.push_back(header[i++]);
+      }
+      ++i;  // the closing quote
+    } else {
+      while (i < header.size() && header[i] != ',') value.push_back(header[i++]);
+    }
+    c.params[key] = value;
+  }
+  return c;
+}
+
+Result<std::string> RegistryClient::BaseUrl(const std::string& domain) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = base_urls_.find(domain); it != base_urls_.end()) return it->second;
+  }
+  const std::string host = RegistryHost(domain);
+  std::string base;
+  if (options_.insecure_hosts.count(domain)) {
+    base = "http://" + host;
+  } else if (IsLoopback(domain)) {
+    // As docker: a loopback registry may be plain HTTP. TLS is tried first, so that a local
+    // registry with a certificate is still spoken to over TLS.
+    HttpRequest probe;
+    probe.url = "https://" + host + "/v2/";
+    probe.timeouts.connect = std::chrono::seconds(5);
+    Result<HttpResponse> r = http_.Fetch(probe, 64 * 1024);
+    base = r ? "https://" + host : "http://" + host;
+  } else {
+    base = "https://" + host;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  base_urls_[domain] = base;
+  return base;
+}
+
+Result<std::string> RegistryClient::Token(const std::string& challenge, const std::string& scope) {
+  const std::optional<AuthChallenge> c = ParseAuthChallenge(challenge);
+  if (!c || c->scheme != "bearer" || !c->params.count("realm")) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "the registry asks for credentials (" + challenge.substr(0, 80) +
+                         "), and logging in is not supported yet");
+  }
+  std::string url = c->params.at("realm");
+  if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
+    return MakeError(ErrorCode::kPermissionDenied, "token realm " + url + " is not an http(s) URL");
+  }
+  url += url.find('?') == std::string::npos ? "?" : "&";
+  if (c->params.count("service")) url += "service=" + UrlEncode(c->params.at("service")) + "&";
+  url += "scope=" + UrlEncode(c->params.count("scope") ? c->params.at("scope") : scope);
+  HttpRequest request;
+  request.url = url;
+  BT_ASSIGN_OR_RETURN(HttpResponse r, http_.Fetch(request, kMaxTokenBytes));
+  if (r.status != 200) {
+    return MakeError(r.status == 401 || r.status == 403 ? ErrorCode::kPermissionDenied
+                                                        : ErrorCodeForStatus(r.status),
+                     "token service " + c->params.at("realm") + " answered HTTP " +
+                         std::to_string(r.status));
+  }
+  const nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
+  if (j.is_object()) {
+    for (const char* key : {"token", "access_token"}) {
+      if (j.contains(key) && j[key].is_string() && !j[key].get<std::string>().empty()) {
+        return j[key].get<std::string>();
+      }
+    }
+  }
+  return MakeError(ErrorCode::kPermissionDenied, "token service " + c->params.at("realm") +
+                                                     " answered no token");
+}
+
+Result<HttpResponse> RegistryClient::Get(const Reference& ref, const std::string& path,
+                                         std::vector<std::pair<std::string, std::string>> headers,
+                                         const HttpBodySink* sink, std::uint64_t max_body) {
+  BT_ASSIGN_OR_RETURN(const std::string base, BaseUrl(ref.domain));
+  const std::string scope = "repository:" + ref.path + ":pull";
+  const std::string token_key = ref.domain + " " + scope;
+  bool authenticated = false;
+  for (int attempt = 0;; ++attempt) {
+    HttpRequest request;
+    request.url = base + path;
+    request.headers = headers;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (auto it = tokens_.find(token_key); it != tokens_.end()) {
+        request.headers.emplace_back("Authorization", "Bearer " + it->second);
+      }
+    }
+    std::uint64_t delivered = 0;
+    Result<HttpResponse> r = MakeError(ErrorCode::kInternal, "no request");
+    if (sink != nullptr) {
+      HttpBodySink guarded;
+      long status = 0;
+      guarded.on_head = [&](const HttpResponse& head) -> Result<void> {
+        status = head.status;
+        return {};
+      };
+      guarded.on_data = [&](std::string_view chunk) -> Result<void> {
+        if (status != 200) return {};  // an error page: not the blob
+        delivered += chunk.size();
+        return sink->on_data(chunk);
+      };
+      r = http_.Stream(request, guarded);
+    } else {
+      r = http_.Fetch(request, max_body);
+    }
+    if (r && r->status == 401 && !authenticated) {
+      const std::optional<std::string> challenge = r->headers.Get("WWW-Authenticate");
+      if (!challenge) return MakeError(ErrorCode::kPermissionDenied, StatusText(ref, path, 401));
+      BT_ASSIGN_OR_RETURN(std::string token, Token(*challenge, scope));
+      std::lock_guard<std::mutex> lock(mu_);
+      tokens_[token_key] = std::move(token);
+      authenticated = true;
+      continue;
+    }
+    // Retried only while nothing reached the sink: a blob is never delivered twice.
+    if (Retryable(r) && delivered == 0 && attempt + 1 < options_.attempts) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200) * (1 << attempt));
+      continue;
+    }
+    return r;
+  }
+}
+
+Result<FetchedManifest> RegistryClient::FetchManifest(const Reference& ref,
+                                                      const std::string& tag_or_digest,
+                                                      const std::optional<Digest>& expected) {
+  BT_ASSIGN_OR_RETURN(HttpResponse r, Get(ref, "/v2/" + ref.path + "/manifests/" + tag_or_digest,
+                                          {{"Accept", std::string(kManifestAccept)}}, nullptr,
+                                          kMaxManifestBytes));
+  if (r.status != 200) {
+    ErrorCode code = ErrorCodeForStatus(r.status);
+    std::string message = StatusText(ref, "manifest " + tag_or_digest, r.status);
+    if (r.status == 404) message = ref.FamiliarString() + ": manifest " + tag_or_digest + " not found";
+    if (r.status == 401 || r.status == 403) code = ErrorCode::kPermissionDenied;
+    return MakeError(code, message);
+  }
+  FetchedManifest m;
+  m.bytes = std::move(r.body);
+  m.digest = Digest::Of(m.bytes);
+  if (expected && m.digest != *expected) {
+    return MakeError(ErrorCode::kDataLoss, ref.FamiliarString() + ": the registry's manifest is " +
+                                               m.digest.ToString() + ", not " + expected->ToString());
+  }
+  if (std::optional<std::string> said = r.headers.Get("Docker-Content-Digest"); said && !expected) {
+    if (*said != m.digest.ToString()) {
+      return MakeError(ErrorCode::kDataLoss, ref.FamiliarString() + ": the manifest's bytes are " +
+                                                 m.digest.ToString() + ", the registry says " + *said);
+    }
+  }
+  std::string type = r.headers.Get("Content-Type").value_or("");
+  type = type.substr(0, type.find(';'));
+  if (!IsIndexMediaType(type) && !IsManifestMediaType(type)) {
+    const nlohmann::json j = nlohmann::json::parse(m.bytes, nullptr, false);
+    type = j.is_object() && j.contains("mediaType") && j["mediaType"].is_string()
+               ? j["mediaType"].get<std::string>()
+               : (j.is_object() && j.contains("manifests") ? std::string(media_type::kOciIndex)
+                                                           : std::string(media_type::kOciManifest));
+  }
+  m.media_type = type;
+  return m;
+}
+
+Result<FetchedManifest> RegistryClient::GetManifest(const Reference& ref) {
+  if (ref.digest) return FetchManifest(ref, ref.digest->ToString(), ref.digest);
+  return FetchManifest(ref, ref.tag.empty() ? "latest" : ref.tag, std::nullopt);
+}
+
+Result<FetchedManifest> RegistryClient::GetManifest(const Reference& ref, const Digest& digest) {
+  return FetchManifest(ref, digest.ToString(), digest);
+}
+
+Result<void> RegistryClient::GetBlob(const Reference& ref, const Digest& digest,
+                                     const std::function<Result<void>(std::string_view)>& sink) {
+  HttpBodySink body;
+  body.on_data = sink;
+  BT_ASSIGN_OR_RETURN(HttpResponse r,
+                      Get(ref, "/v2/" + ref.path + "/blobs/" + digest.ToString(), {}, &body, 0));
+  if (r.status != 200) {
+    ErrorCode code = ErrorCodeForStatus(r.status);
+    if (r.status == 401 || r.status == 403) code = ErrorCode::kPermissionDenied;
+    return MakeError(code, StatusText(ref, "blob " + digest.ToString(), r.status));
+  }
+  return {};
+}
+
+}  // namespace bt::oci

@@ -1,0 +1,78 @@
+// RegistryClient: the distribution-spec HTTP API as buildtool needs it to pull — manifests by
+// tag or digest, blobs streamed to a sink — with the token dance of registries: a 401 whose
+// WWW-Authenticate says Bearer (realm, service, scope) is answered by fetching an anonymous
+// token from the realm and retrying once; tokens are kept per host and scope. docker.io is
+// registry-1.docker.io. TLS is verified; plain HTTP is used only for loopback registries
+// (localhost, 127.0.0.0/8, ::1, as docker allows) when they do not speak TLS, or for hosts
+// named insecure. Network failures and 429/5xx answers are retried (3 attempts, backoff).
+// Thread-safe: blobs of one image are fetched in parallel.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "oci/digest.h"
+#include "oci/http_client.h"
+#include "oci/manifest.h"
+#include "oci/reference.h"
+
+namespace bt::oci {
+
+struct RegistryOptions {
+  std::set<std::string> insecure_hosts;  // HOST[:PORT] that may be spoken to over plain HTTP
+  int attempts = 3;
+};
+
+struct FetchedManifest {
+  std::string bytes;
+  std::string media_type;  // the answer's Content-Type, else the JSON's mediaType
+  Digest digest;           // of the bytes, checked against the reference's digest when pinned
+};
+
+class RegistryClient {
+ public:
+  RegistryClient(HttpClient& http, RegistryOptions options = {})
+      : http_(http), options_(std::move(options)) {}
+
+  // The manifest or index `ref` names (its digest if it has one, else its tag). kNotFound
+  // naming the reference for 404; kPermissionDenied for 401/403 after authenticating;
+  // kDataLoss when the bytes do not match a pinned digest; kUnavailable for network trouble.
+  Result<FetchedManifest> GetManifest(const Reference& ref);
+  // The manifest `digest` of ref's repository (an index's child).
+  Result<FetchedManifest> GetManifest(const Reference& ref, const Digest& digest);
+  // Streams blob `digest` of ref's repository to `sink` (its digest is the sink's to check).
+  Result<void> GetBlob(const Reference& ref, const Digest& digest,
+                       const std::function<Result<void>(std::string_view)>& sink);
+
+ private:
+  // The base URL of a registry host ("https://registry-1.docker.io"), picked once per host.
+  Result<std::string> BaseUrl(const std::string& domain);
+  // Runs a GET against the registry with authentication and retries.
+  Result<HttpResponse> Get(const Reference& ref, const std::string& path,
+                           std::vector<std::pair<std::string, std::string>> headers,
+                           const HttpBodySink* sink, std::uint64_t max_body);
+  Result<std::string> Token(const std::string& challenge, const std::string& scope);
+  Result<FetchedManifest> FetchManifest(const Reference& ref, const std::string& tag_or_digest,
+                                        const std::optional<Digest>& expected);
+
+  HttpClient& http_;
+  RegistryOptions options_;
+  std::mutex mu_;
+  std::map<std::string, std::string> base_urls_;  // domain -> base URL
+  std::map<std::string, std::string> tokens_;     // domain + " " + scope -> bearer token
+};
+
+// The parameters of a WWW-Authenticate challenge: scheme ("bearer", lowercased) and params
+// (realm, service, scope...). nullopt when it does not parse.
+struct AuthChallenge {
+  std::string scheme;
+  std::map<std::string, std::string> params;
+};
+std::optional<AuthChallenge> ParseAuthChallenge(std::string_view header);
+
+}  // namespace bt::oci

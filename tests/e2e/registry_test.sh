@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Pulling from a real registry (issue 7): Debian's CNCF distribution registry on 127.0.0.1,
+# plain HTTP (a loopback registry, as docker allows), fed by skopeo. Checks: `buildtool pull`
+# stores what skopeo sees (same digest); FROM a registry image on an empty root pulls it and
+# the image built on it reuses the very layer blob; a multi-platform index resolves to the
+# build's platform; --pull fetches again after the tag moved; unknown images and platforms
+# are clear errors.
+#
+#   registry_test.sh BUILDTOOL SOURCE_DIR
+set -uo pipefail
+export LC_ALL=C
+buildtool=$1
+source_dir=$2
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+ok() { echo "ok   $*"; }
+expect_eq() { if [ "$2" != "$3" ]; then fail "$1: expected [$2], got [$3]"; else ok "$1"; fi; }
+
+for tool in docker-registry skopeo jq curl; do
+  command -v "$tool" >/dev/null || { echo "FAILED: $tool is missing (.ci/install-deps)"; exit 1; }
+done
+if [ "$(id -u)" != 0 ]; then echo "SKIPPED: needs root (RUN in the sandbox)"; exit 0; fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/bt-e2e-registry.XXXXXX")
+registry_pid=
+cleanup() { [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+# A registry on a free loopback port.
+for _ in $(seq 1 20); do
+  port=$(shuf -i 20000-45000 -n 1)
+  curl -s -o /dev/null "http://127.0.0.1:$port/" || break
+done
+cat >"$work/config.yml" <<EOF
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $work/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+EOF
+docker-registry serve "$work/config.yml" >"$work/registry.log" 2>&1 &
+registry_pid=$!
+for _ in $(seq 1 50); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/")" = 200 ] && break
+  sleep 0.1
+done
+reg=127.0.0.1:$port
+
+# The base: busybox-static's rootfs, imported and saved by buildtool, pushed by skopeo (which
+# recompresses it: the registry's layer is gzip).
+sh "$source_dir/tests/example/make-busybox-rootfs.sh" "$work/bb" >/dev/null
+tar -C "$work/bb" --numeric-owner -cf "$work/bb.tar" .
+"$buildtool" import --root "$work/seed" "$work/bb.tar" bb:1 >/dev/null
+"$buildtool" save --root "$work/seed" bb:1 -o "$work/bb-oci.tar"
+skopeo copy -q --dest-tls-verify=false "oci-archive:$work/bb-oci.tar" "docker://$reg/bb:latest" ||
+  { echo "FAILED: skopeo could not push the base"; exit 1; }
+remote=$(skopeo inspect --tls-verify=false "docker://$reg/bb:latest" 2>/dev/null)
+
+pulled=$("$buildtool" pull --root "$work/root" "$reg/bb:latest" 2>&1)
+expect_eq "pull stores the manifest skopeo sees" "$(jq -r .Digest <<<"$remote")" "$pulled"
+expect_eq "pull names it in the store" "$pulled" "$("$buildtool" inspect --root "$work/root" "$reg/bb:latest" | jq -r .Digest)"
+
+# FROM a registry image on an empty root: pulled, unpacked, and its layer carried as it is.
+mkdir -p "$work/ctx"
+printf 'FROM %s/bb:latest\nRUN echo pulled > /p\n' "$reg" >"$work/ctx/Dockerfile"
+"$buildtool" build --root "$work/empty" --progress plain -o "type=oci,dest=$work/built.tar" "$work/ctx" \
+  >"$work/log" 2>&1
+expect_eq "FROM a registry image builds on an empty root" 0 "$?"
+mkdir -p "$work/built" && tar -xf "$work/built.tar" -C "$work/built"
+m=$(jq -r '.manifests[0].digest' "$work/built/index.json")
+expect_eq "the base layer is the registry's very blob" "$(jq -r '.Layers[0]' <<<"$remote")" \
+  "$(jq -r '.layers[0].digest' "$work/built/blobs/sha256/${m#sha256:}")"
+
+# A multi-platform index: the amd64 image and an arm64 one (its config says arm64).
+layout=$work/multi
+mkdir -p "$layout" && tar -xf "$work/bb-oci.tar" -C "$layout"
+amd=$(jq -r '.manifests[0].digest' "$layout/index.json")
+amd_size=$(jq -r '.manifests[0].size' "$layout/index.json")
+cfg=$(jq -r '.config.digest' "$layout/blobs/sha256/${amd#sha256:}")
+jq -c '.architecture = "arm64"' "$layout/blobs/sha256/${cfg#sha256:}" >"$work/arm-config"
+acfg=$(sha256sum "$work/arm-config" | cut -d' ' -f1); cp "$work/arm-config" "$layout/blobs/sha256/$acfg"
+jq -c --arg d "sha256:$acfg" --argjson n "$(stat -c %s "$work/arm-config")" '.config.digest = $d | .config.size = $n' \
+  "$layout/blobs/sha256/${amd#sha256:}" >"$work/arm-manifest"
+arm=$(sha256sum "$work/arm-manifest" | cut -d' ' -f1); cp "$work/arm-manifest" "$layout/blobs/sha256/$arm"
+jq -nc --arg amd "$amd" --argjson asz "$amd_size" --arg arm "sha256:$arm" --argjson ars "$(stat -c %s "$work/arm-manifest")" \
+  '{schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [
+     {mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $arm, size: $ars, platform: {architecture: "arm64", os: "linux"}},
+     {mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $amd, size: $asz, platform: {architecture: "amd64", os: "linux"}}]}' \
+  >"$work/index-blob"
+idx=$(sha256sum "$work/index-blob" | cut -d' ' -f1); cp "$work/index-blob" "$layout/blobs/sha256/$idx"
+jq -nc --arg d "sha256:$idx" --argjson n "$(stat -c %s "$work/index-blob")" \
+  '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.index.v1+json", digest: $d, size: $n, annotations: {"org.opencontainers.image.ref.name": "multi"}}]}' \
+  >"$layout/index.json"
+skopeo copy -q --all --dest-tls-verify=false "oci:$layout:multi" "docker://$reg/multi:1" ||
+  fail "skopeo could not push the index"
+printf 'FROM %s/multi:1\nRUN true\n' "$reg" >"$work/ctx/Dockerfile.multi"
+"$buildtool" build --root "$work/root" --progress plain -f "$work/ctx/Dockerfile.multi" \
+  -o "type=oci,dest=$work/multi.tar" "$work/ctx" >"$work/log" 2>&1
+expect_eq "FROM an index builds" 0 "$?"
+# skopeo may recompress while pushing: the registry's own index says what amd64 is there.
+remote_amd=$(skopeo inspect --raw --tls-verify=false "docker://$reg/multi:1" |
+  jq -r '.manifests[] | select(.platform.architecture == "amd64") | .digest')
+expect_eq "the index resolves to this platform's manifest" "$remote_amd" \
+  "$("$buildtool" inspect --root "$work/root" "$reg/multi:1" | jq -r .Digest)"
+mkdir -p "$work/mb" && tar -xf "$work/multi.tar" -C "$work/mb"
+mm=$(jq -r '.manifests[0].digest' "$work/mb/index.json")
+mc=$(jq -r '.config.digest' "$work/mb/blobs/sha256/${mm#sha256:}")
+expect_eq "the image built on it is amd64" amd64 "$(jq -r .architecture "$work/mb/blobs/sha256/${mc#sha256:}")"
+"$buildtool" pull --root "$work/root" --platform linux/s390x "$reg/multi:1" >"$work/log" 2>&1
+[ $? = 1 ] && grep -q "has no linux/s390x variant" "$work/log" && ok "a platform the index lacks is a clear error" ||
+  fail "s390x: $(cat "$work/log")"
+
+# --pull after the tag moved: the new image, not the stored one.
+skopeo copy -q --dest-tls-verify=false "oci-archive:$work/built.tar" "docker://$reg/bb:latest"
+moved=$(skopeo inspect --tls-verify=false "docker://$reg/bb:latest" | jq -r .Digest)
+"$buildtool" build --root "$work/root" --progress plain --pull -t after-pull:1 "$work/ctx" >"$work/log" 2>&1
+expect_eq "--pull builds" 0 "$?"
+expect_eq "--pull fetched the moved tag" "$moved" "$("$buildtool" inspect --root "$work/root" "$reg/bb:latest" | jq -r .Digest)"
+
+# Errors that name what is missing.
+printf 'FROM %s/nosuch:1\n' "$reg" >"$work/ctx/Dockerfile.no"
+"$buildtool" build --root "$work/root" -f "$work/ctx/Dockerfile.no" "$work/ctx" >"$work/log" 2>&1
+[ $? = 1 ] && grep -q "nosuch:1: manifest 1 not found" "$work/log" && grep -q "Dockerfile.no:1" "$work/log" &&
+  ok "an unknown image is an error naming it and the line" || fail "unknown image: $(cat "$work/log")"
+
+[ $failures = 0 ] && echo "registry: all checks passed" || echo "registry: $failures failed"
+[ $failures = 0 ]

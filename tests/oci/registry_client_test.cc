@@ -1,0 +1,132 @@
+// RegistryClient against a canned registry on 127.0.0.1 (plain HTTP: a loopback registry
+// without TLS): manifests by tag and digest with their digests checked, blobs streamed, the
+// Bearer challenge answered with a token request carrying service and scope, and the errors a
+// registry can cause, each with the reference named.
+#include "oci/registry_client.h"
+
+#include <catch2/catch.hpp>
+
+#include "tests/support/http_test_server.h"
+
+namespace bt::oci {
+namespace {
+
+const std::string kManifest =
+    R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
+    R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:)" +
+    std::string(64, 'a') + R"(","size":2},"layers":[]})";
+
+Reference Ref(const test::HttpTestServer& server, const std::string& rest) {
+  Result<Reference> r = ParseReference("127.0.0.1:" + std::to_string(server.port()) + "/" + rest);
+  REQUIRE(r.has_value());
+  return *r;
+}
+
+TEST_CASE("a WWW-Authenticate challenge parses into its scheme and parameters", "[oci][registry]") {
+  const std::optional<AuthChallenge> c = ParseAuthChallenge(
+      R"(Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull")");
+  REQUIRE(c.has_value());
+  CHECK(c->scheme == "bearer");
+  CHECK(c->params.at("realm") == "https://auth.example/token");
+  CHECK(c->params.at("service") == "registry.example");
+  CHECK(c->params.at("scope") == "repository:a/b:pull");
+  const std::optional<AuthChallenge> basic = ParseAuthChallenge(R"(Basic realm="x")");
+  REQUIRE(basic.has_value());
+  CHECK(basic->scheme == "basic");
+  CHECK_FALSE(ParseAuthChallenge("Bearer").has_value());
+}
+
+TEST_CASE("manifests by tag and by digest, checked against their digests", "[oci][registry]") {
+  test::HttpTestServer server;
+  const Digest digest = Digest::Of(kManifest);
+  test::CannedResponse ok;
+  ok.headers = {{"Content-Type", "application/vnd.oci.image.manifest.v1+json"},
+                {"Docker-Content-Digest", digest.ToString()}};
+  ok.body = kManifest;
+  server.Route("/v2/team/app/manifests/1", ok);
+  server.Route("/v2/team/app/manifests/" + digest.ToString(), ok);
+  test::CannedResponse lying = ok;
+  lying.headers[1].second = Digest::Of("other").ToString();
+  server.Route("/v2/team/app/manifests/lying", lying);
+  std::unique_ptr<HttpClient> http = *HttpClient::Create();
+  RegistryClient client(*http);
+
+  Result<FetchedManifest> by_tag = client.GetManifest(Ref(server, "team/app:1"));
+  REQUIRE(by_tag.has_value());
+  CHECK(by_tag->digest == digest);
+  CHECK(by_tag->media_type == "application/vnd.oci.image.manifest.v1+json");
+  const std::vector<test::ReceivedRequest> requests = server.Requests();
+  REQUIRE_FALSE(requests.empty());
+  CHECK(requests.back().Header("Accept").find("application/vnd.oci.image.index.v1+json") != std::string::npos);
+
+  CHECK(client.GetManifest(Ref(server, "team/app@" + digest.ToString())).has_value());
+  CHECK(client.GetManifest(Ref(server, "team/app:lying")).error().code == ErrorCode::kDataLoss);
+  // A pinned digest the bytes do not have.
+  Result<FetchedManifest> wrong = client.GetManifest(Ref(server, "team/app:1"), Digest::Of("x"));
+  CHECK(wrong.error().code == ErrorCode::kNotFound);  // no such path: the digest names the URL
+  Result<FetchedManifest> missing = client.GetManifest(Ref(server, "team/nothing:1"));
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().code == ErrorCode::kNotFound);
+  CHECK(missing.error().message.find("team/nothing:1") != std::string::npos);
+}
+
+TEST_CASE("a blob is streamed; an error page is never passed on as the blob", "[oci][registry]") {
+  test::HttpTestServer server;
+  test::CannedResponse blob;
+  blob.body = std::string(300000, 'z');
+  blob.chunk_bytes = 65536;
+  server.Route("/v2/app/blobs/" + Digest::Of(blob.body).ToString(), blob);
+  test::CannedResponse gone;
+  gone.status = 404;
+  gone.body = "{\"errors\":[{\"code\":\"BLOB_UNKNOWN\"}]}";
+  server.Route("/v2/app/blobs/" + Digest::Of("gone").ToString(), gone);
+  std::unique_ptr<HttpClient> http = *HttpClient::Create();
+  RegistryClient client(*http);
+  std::string got;
+  REQUIRE(client.GetBlob(Ref(server, "app:1"), Digest::Of(blob.body), [&](std::string_view c) -> Result<void> {
+    got.append(c);
+    return {};
+  }).has_value());
+  CHECK(got == blob.body);
+  std::string leaked;
+  Result<void> r = client.GetBlob(Ref(server, "app:1"), Digest::Of("gone"), [&](std::string_view c) -> Result<void> {
+    leaked.append(c);
+    return {};
+  });
+  CHECK(r.error().code == ErrorCode::kNotFound);
+  CHECK(leaked.empty());
+}
+
+TEST_CASE("a Bearer challenge is answered with a token request, once", "[oci][registry]") {
+  test::HttpTestServer server;
+  test::CannedResponse challenge;
+  challenge.status = 401;
+  challenge.headers = {{"WWW-Authenticate",
+                        "Bearer realm=\"" + server.Url("/token") +
+                            "\",service=\"test-registry\",scope=\"repository:team/app:pull\""}};
+  server.Route("/v2/team/app/manifests/1", challenge);
+  test::CannedResponse token;
+  token.body = R"({"token":"t0k3n"})";
+  server.Route("/token", token);
+  std::unique_ptr<HttpClient> http = *HttpClient::Create();
+  RegistryClient client(*http);
+  Result<FetchedManifest> r = client.GetManifest(Ref(server, "team/app:1"));
+  // The canned registry keeps refusing: after one token, that is a permission error.
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == ErrorCode::kPermissionDenied);
+  CHECK(server.RequestCount("/token") == 1);
+  CHECK(server.RequestCount("/v2/team/app/manifests/1") == 2);
+  bool token_asked = false, token_sent = false;
+  for (const test::ReceivedRequest& q : server.Requests()) {
+    if (q.target.rfind("/token?", 0) == 0) {
+      token_asked = q.target.find("service=test-registry") != std::string::npos &&
+                    q.target.find("scope=repository%3Ateam%2Fapp%3Apull") != std::string::npos;
+    }
+    if (q.Header("Authorization") == "Bearer t0k3n") token_sent = true;
+  }
+  CHECK(token_asked);
+  CHECK(token_sent);
+}
+
+}  // namespace
+}  // namespace bt::oci
