@@ -135,8 +135,9 @@ Result<std::vector<OutputSpec>> CheckOutputs(const BuildCommandFlags& flags) {
   for (const std::string& value : flags.outputs) {
     BT_ASSIGN_OR_RETURN(OutputSpec spec, ParseOutputSpec(value));
     if (spec.type == "registry") {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "output type=registry: pushing to a registry is not supported yet");
+      // buildx: type=registry is type=image,push=true.
+      spec.type = "image";
+      spec.attrs["push"] = "true";
     }
     if (IsImageOutput(spec)) {
       BT_TRY(CheckImageOutput(spec, tags));
@@ -164,11 +165,20 @@ Result<std::vector<OutputSpec>> CheckOutputs(const BuildCommandFlags& flags) {
     }
     outputs.push_back(std::move(spec));
   }
+  if (flags.push && image_output) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "--push is type=registry: give it instead of an image output, not with one");
+  }
   if (!tags.empty() && !image_output) {
-    // -t alone: the image goes to the local image store under those names, as with docker.
+    // -t alone: the image goes to the local image store under those names, as with docker;
+    // --push sends it to their registries too.
     OutputSpec image;
     image.type = "image";
+    if (flags.push) image.attrs["push"] = "true";
+    BT_TRY(CheckImageOutput(image, tags));
     outputs.push_back(std::move(image));
+  } else if (flags.push) {
+    return MakeError(ErrorCode::kInvalidArgument, "--push needs -t NAME: where to push");
   }
   return outputs;
 }
@@ -414,6 +424,7 @@ int RunBuild(const BuildCommandFlags& flags) {
         ctx.progress = ui->get();
         ctx.build_time_ns = build_time_ns;
         ctx.labels = *ParseLabels(flags.labels);  // checked before the build
+        ctx.registry = &registry;
         Result<ExportedImage> done = ExportImageOutput(spec, ctx);
         exported = done ? Result<void>() : Result<void>(done.error());
         if (done) image = *done;

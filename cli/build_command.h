@@ -21,6 +21,7 @@ struct BuildCommandFlags {
   std::string iidfile;                       // --iidfile: the image digest, written there
   std::string metadata_file;                 // --metadata-file: the build's result as JSON
   bool pull = false;                         // --pull: base images from the registry always
+  bool push = false;                         // --push: the image to the -t names' registries
   std::vector<std::string> insecure_registries;  // --insecure-registry HOST[:PORT]: plain HTTP
   std::string progress = "auto";             // --progress
   bool no_cache = false;                     // --no-cache

@@ -16,6 +16,7 @@
 #include "exporter/image_layout.h"
 #include "exporter/image_store.h"
 #include "exporter/registry_pull.h"
+#include "exporter/registry_push.h"
 #include "oci/http_client.h"
 #include "exporter/store_resolver.h"
 
@@ -337,6 +338,34 @@ int RunPull(const ImageCommandFlags& flags) {
       exporter::PullImage(o->root->content(), *o->store, registry, (*names)[0], platform);
   if (!pulled) return Fail(pulled.error());
   std::printf("%s\n", pulled->digest.ToString().c_str());
+  return 0;
+}
+
+int RunPush(const ImageCommandFlags& flags) {
+  if (flags.names.size() != 1) return Usage(MakeError(ErrorCode::kInvalidArgument, "push NAME"));
+  Result<std::vector<oci::Reference>> names = ParseNames(flags.names);
+  if (!names) return Usage(names.error());
+  const oci::Reference& name = (*names)[0];
+  if (name.tag.empty()) return Usage(MakeError(ErrorCode::kInvalidArgument, "push " + name.ToString() + ": needs a tag"));
+  Result<Opened> o = Open(flags.root);
+  if (!o) return Fail(o.error());
+  Result<std::optional<exporter::StoredImage>> found = o->store->Find(name);
+  if (!found) return Fail(found.error());
+  if (!*found) return Fail(MakeError(ErrorCode::kNotFound, "no such image: " + name.FamiliarString()));
+  Result<exporter::BuiltImage> image = LoadStored(*o->root, (*found)->manifest);
+  if (!image) return Fail(image.error());
+  Result<std::unique_ptr<oci::HttpClient>> http = oci::HttpClient::Create();
+  if (!http) return Fail(http.error());
+  oci::RegistryOptions options;
+  options.insecure_hosts.insert(flags.insecure_registries.begin(), flags.insecure_registries.end());
+  oci::RegistryClient registry(**http, options);
+  Result<exporter::PushReport> pushed = exporter::PushImage(
+      o->root->content(), registry, name, image->manifest_json, image->manifest.media_type);
+  if (!pushed) return Fail(pushed.error());
+  std::printf("%s: %zu blobs uploaded (%llu bytes), %zu already there\n%s\n",
+              name.FamiliarString().c_str(), pushed->uploaded,
+              static_cast<unsigned long long>(pushed->bytes), pushed->skipped,
+              image->manifest.digest.ToString().c_str());
   return 0;
 }
 

@@ -26,5 +26,6 @@ int RunSave(const ImageCommandFlags& flags);     // names -> file (oci or docker
 int RunLoad(const ImageCommandFlags& flags);     // file -> the store, under the archive's names
 int RunImport(const ImageCommandFlags& flags);   // file (a rootfs tar) -> names[0]
 int RunPull(const ImageCommandFlags& flags);     // names[0] from its registry into the store
+int RunPush(const ImageCommandFlags& flags);     // names[0] from the store to its registry
 
 }  // namespace bt::cli

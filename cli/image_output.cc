@@ -5,6 +5,7 @@
 #include "exporter/image_build.h"
 #include "exporter/image_layout.h"
 #include "exporter/image_store.h"
+#include "exporter/registry_push.h"
 
 namespace bt::cli {
 namespace {
@@ -48,6 +49,7 @@ Result<std::vector<oci::Reference>> NamesOf(const OutputSpec& spec,
 struct ImageAttrs {
   exporter::ImageOptions image;
   bool tar = true;
+  bool push = false;
 };
 
 Result<ImageAttrs> AttrsOf(const OutputSpec& spec) {
@@ -89,13 +91,10 @@ Result<ImageAttrs> AttrsOf(const OutputSpec& spec) {
   BT_ASSIGN_OR_RETURN(a.image.oci_media_types,
                       BoolAttr(spec, "oci-mediatypes", spec.type != "docker"));
   BT_ASSIGN_OR_RETURN(a.tar, BoolAttr(spec, "tar", true));
-  if (spec.attrs.count("push")) {
-    BT_ASSIGN_OR_RETURN(const bool push, BoolAttr(spec, "push", false));
-    if (push) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       "output type=" + spec.type + ",push=true: pushing to a registry is not "
-                       "supported yet");
-    }
+  BT_ASSIGN_OR_RETURN(a.push, BoolAttr(spec, "push", false));
+  if (a.push && spec.type != "image") {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "output type=" + spec.type + ": push=true goes with type=image (or type=registry)");
   }
   return a;
 }
@@ -125,6 +124,11 @@ Result<void> CheckImageOutput(const OutputSpec& spec, const std::vector<oci::Ref
   if (spec.type == "image" && names.empty()) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "output type=image needs a name: -t NAME or name=NAME");
+  }
+  for (const oci::Reference& n : names) {
+    if (spec.attrs.count("push") && spec.attrs.at("push") == "true" && n.tag.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, "pushing " + n.ToString() + " needs a tag");
+    }
   }
   if (spec.type != "image" && spec.destination.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "output type=" + spec.type + " needs dest=PATH");
@@ -183,6 +187,16 @@ Result<ExportedImage> ExportImageOutput(const OutputSpec& spec, const ImageExpor
     for (const oci::Reference& name : names) {
       if (!done) break;
       done = store->Tag(name, image->manifest);
+    }
+    for (const oci::Reference& name : names) {
+      if (!done || !attrs.push) break;
+      if (ctx.registry == nullptr) {
+        done = MakeError(ErrorCode::kInternal, "no registry client to push with");
+        break;
+      }
+      Result<exporter::PushReport> pushed = exporter::PushImage(
+          root.content(), *ctx.registry, name, image->manifest_json, image->manifest.media_type);
+      done = pushed ? Result<void>() : Result<void>(std::move(pushed).error().Wrap("push " + name.FamiliarString()));
     }
   } else {
     exporter::LayoutOptions layout;

@@ -20,6 +20,7 @@
 #include "oci/image_config.h"
 #include "oci/manifest.h"
 #include "oci/reference.h"
+#include "oci/registry_client.h"
 #include "solver/progress.h"
 
 namespace bt::cli {
@@ -42,6 +43,7 @@ struct ImageExportContext {
   std::optional<std::int64_t> source_date_epoch;
   std::int64_t build_time_ns = 0;  // when the build started: every output's image date
   std::map<std::string, std::string> labels;  // --label
+  oci::RegistryClient* registry = nullptr;    // for push=true
   solver::ProgressSink* progress = nullptr;
 };
 

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   build->add_option("--iidfile", build_flags.iidfile, "Write the image digest to this file");
   build->add_option("--metadata-file", build_flags.metadata_file, "Write the build result (digest, names, descriptor) as JSON");
   build->add_flag("--pull", build_flags.pull, "Pull base images from their registry even when stored");
+  build->add_flag("--push", build_flags.push, "Push the image to the registries of its -t names");
   build->add_option("--insecure-registry", build_flags.insecure_registries, "HOST[:PORT]: a registry spoken to over plain HTTP");
   build->add_flag("--no-cache", build_flags.no_cache, "Run every step, using no cached result");
   build->add_option("--no-cache-filter", build_flags.no_cache_filter, "Run the steps of these stages again");
@@ -110,6 +111,9 @@ int main(int argc, char** argv) {
   pull->add_option("name", image_flags.names, "NAME[:TAG|@DIGEST]")->required();
   pull->add_option("--platform", image_flags.platform, "The platform to pull (default: linux/amd64)");
   pull->add_option("--insecure-registry", image_flags.insecure_registries, "HOST[:PORT]: plain HTTP");
+  CLI::App* push = with_root(app.add_subcommand("push", "Push a stored image to its registry"));
+  push->add_option("name", image_flags.names, "NAME:TAG")->required();
+  push->add_option("--insecure-registry", image_flags.insecure_registries, "HOST[:PORT]: plain HTTP");
   CLI::App* import = with_root(app.add_subcommand("import", "Make a one-layer image from a root filesystem tar"));
   import->add_option("file", image_flags.file, "The tar, or - for standard input")->required();
   import->add_option("name", image_flags.names, "NAME[:TAG]");
@@ -129,6 +133,7 @@ int main(int argc, char** argv) {
   if (load->parsed()) return bt::cli::RunLoad(image_flags);
   if (import->parsed()) return bt::cli::RunImport(image_flags);
   if (pull->parsed()) return bt::cli::RunPull(image_flags);
+  if (push->parsed()) return bt::cli::RunPush(image_flags);
   if (ast->parsed()) return bt::cli::RunDebugAst(ast_path);
   if (prune->parsed()) return bt::cli::RunPrune(prune_flags);
   if (du->parsed() && (du_check || du_repair)) {

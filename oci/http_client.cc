@@ -221,6 +221,16 @@ size_t OnBody(char* buffer, size_t size, size_t count, void* user) {
   return n;
 }
 
+size_t OnRead(char* buffer, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  Result<std::size_t> n = t->request->body_source(buffer, size * count);
+  if (!n) {
+    t->error = std::move(n).error();
+    return CURL_READFUNC_ABORT;
+  }
+  return *n;
+}
+
 int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   auto* t = static_cast<Transfer*>(user);
   bool canceled = false;
@@ -371,7 +381,17 @@ struct HttpClient::Impl {
                                *request.max_body_bytes, std::numeric_limits<curl_off_t>::max()))));
     }
 
-    if (request.method == "GET" && !request.body) {
+    if (request.body_source) {
+      if (request.method != "PUT" || request.body) {
+        return RequestError(ErrorCode::kInvalidArgument, request,
+                            "a streamed body goes with PUT and without another body");
+      }
+      set &= ok(Curl().easy_setopt(curl, CURLOPT_UPLOAD, 1L));
+      set &= ok(Curl().easy_setopt(curl, CURLOPT_READFUNCTION, OnRead));
+      set &= ok(Curl().easy_setopt(curl, CURLOPT_READDATA, &transfer));
+      set &= ok(Curl().easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
+                                   static_cast<curl_off_t>(request.body_size)));
+    } else if (request.method == "GET" && !request.body) {
       set &= ok(Curl().easy_setopt(curl, CURLOPT_HTTPGET, 1L));
     } else if (request.method == "HEAD") {
       set &= ok(Curl().easy_setopt(curl, CURLOPT_NOBODY, 1L));
@@ -399,7 +419,7 @@ struct HttpClient::Impl {
       set &= append(value.empty() ? name + ";" : name + ": " + value);
     }
     // No "Expect: 100-continue" round trip before a body; registries answer at once.
-    if (request.body) set &= append("Expect:");
+    if (request.body || request.body_source) set &= append("Expect:");
     set &= ok(Curl().easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get()));
 
     set &= ok(Curl().easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader));

@@ -63,6 +63,11 @@ struct HttpRequest {
   std::string url;  // http:// or https:// only
   std::vector<std::pair<std::string, std::string>> headers;
   std::optional<std::string> body;           // sent as is, with its length
+  // A body too big to hold (a layer to upload): read in pieces as it is sent, exactly
+  // `body_size` bytes; each call fills the buffer with up to `cap` bytes and returns how many
+  // (0 only at the end). Only with method PUT, and not with `body`.
+  std::function<Result<std::size_t>(char* buffer, std::size_t cap)> body_source;
+  std::uint64_t body_size = 0;
   int max_redirects = kDefaultMaxRedirects;  // 0: a 3xx answer is returned, not followed
   HttpTimeouts timeouts;
   ContentDecoding decoding = ContentDecoding::kNone;

@@ -148,13 +148,49 @@ Result<std::string> RegistryClient::Token(const std::string& challenge, const st
 Result<HttpResponse> RegistryClient::Get(const Reference& ref, const std::string& path,
                                          std::vector<std::pair<std::string, std::string>> headers,
                                          const HttpBodySink* sink, std::uint64_t max_body) {
+  HttpRequest request;
+  request.url = path;
+  request.headers = std::move(headers);
+  if (sink == nullptr) {
+    request.max_body_bytes = max_body;
+    return Send(ref, std::move(request), false);
+  }
+  // Streamed: only a 200's body reaches the sink, and a retry only happens before any did.
+  long status = 0;
+  std::uint64_t delivered = 0;
+  HttpBodySink guarded;
+  guarded.on_head = [&](const HttpResponse& head) -> Result<void> {
+    status = head.status;
+    return {};
+  };
+  guarded.on_data = [&](std::string_view chunk) -> Result<void> {
+    if (status != 200) return {};  // an error page: not the blob
+    delivered += chunk.size();
+    return sink->on_data(chunk);
+  };
+  return Send(ref, std::move(request), false, &guarded, &delivered);
+}
+
+Result<HttpResponse> RegistryClient::Send(const Reference& ref, HttpRequest request, bool push,
+                                          const HttpBodySink* sink, const std::uint64_t* delivered) {
   BT_ASSIGN_OR_RETURN(const std::string base, BaseUrl(ref.domain));
-  const std::string scope = "repository:" + ref.path + ":pull";
+  const std::string scope = "repository:" + ref.path + (push ? ":pull,push" : ":pull");
   const std::string token_key = ref.domain + " " + scope;
+  if (request.url.rfind("http://", 0) != 0 && request.url.rfind("https://", 0) != 0) {
+    request.url = base + request.url;
+  }
+  const std::vector<std::pair<std::string, std::string>> headers = request.headers;
+  std::uint64_t sent = 0;
+  auto source = request.body_source;
+  if (source) {
+    request.body_source = [&sent, source](char* buf, std::size_t cap) -> Result<std::size_t> {
+      BT_ASSIGN_OR_RETURN(const std::size_t n, source(buf, cap));
+      sent += n;
+      return n;
+    };
+  }
   bool authenticated = false;
   for (int attempt = 0;; ++attempt) {
-    HttpRequest request;
-    request.url = base + path;
     request.headers = headers;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -162,35 +198,19 @@ Result<HttpResponse> RegistryClient::Get(const Reference& ref, const std::string
         request.headers.emplace_back("Authorization", "Bearer " + it->second);
       }
     }
-    std::uint64_t delivered = 0;
-    Result<HttpResponse> r = MakeError(ErrorCode::kInternal, "no request");
-    if (sink != nullptr) {
-      HttpBodySink guarded;
-      long status = 0;
-      guarded.on_head = [&](const HttpResponse& head) -> Result<void> {
-        status = head.status;
-        return {};
-      };
-      guarded.on_data = [&](std::string_view chunk) -> Result<void> {
-        if (status != 200) return {};  // an error page: not the blob
-        delivered += chunk.size();
-        return sink->on_data(chunk);
-      };
-      r = http_.Stream(request, guarded);
-    } else {
-      r = http_.Fetch(request, max_body);
-    }
-    if (r && r->status == 401 && !authenticated) {
+    Result<HttpResponse> r = sink != nullptr ? http_.Stream(request, *sink)
+                                             : http_.Fetch(request, request.max_body_bytes.value_or(kMaxManifestBytes));
+    const bool started = sent > 0 || (delivered != nullptr && *delivered > 0);
+    if (r && r->status == 401 && !authenticated && !started) {
       const std::optional<std::string> challenge = r->headers.Get("WWW-Authenticate");
-      if (!challenge) return MakeError(ErrorCode::kPermissionDenied, StatusText(ref, path, 401));
+      if (!challenge) return MakeError(ErrorCode::kPermissionDenied, StatusText(ref, request.url, 401));
       BT_ASSIGN_OR_RETURN(std::string token, Token(*challenge, scope));
       std::lock_guard<std::mutex> lock(mu_);
       tokens_[token_key] = std::move(token);
       authenticated = true;
       continue;
     }
-    // Retried only while nothing reached the sink: a blob is never delivered twice.
-    if (Retryable(r) && delivered == 0 && attempt + 1 < options_.attempts) {
+    if (Retryable(r) && !started && attempt + 1 < options_.attempts) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200) * (1 << attempt));
       continue;
     }
@@ -256,6 +276,73 @@ Result<void> RegistryClient::GetBlob(const Reference& ref, const Digest& digest,
     ErrorCode code = ErrorCodeForStatus(r.status);
     if (r.status == 401 || r.status == 403) code = ErrorCode::kPermissionDenied;
     return MakeError(code, StatusText(ref, "blob " + digest.ToString(), r.status));
+  }
+  return {};
+}
+
+Result<bool> RegistryClient::HasBlob(const Reference& ref, const Digest& digest) {
+  HttpRequest request;
+  request.method = "HEAD";
+  request.url = "/v2/" + ref.path + "/blobs/" + digest.ToString();
+  BT_ASSIGN_OR_RETURN(HttpResponse r, Send(ref, std::move(request), true));
+  if (r.status == 200) return true;
+  if (r.status == 404) return false;
+  return MakeError(r.status == 401 || r.status == 403 ? ErrorCode::kPermissionDenied
+                                                      : ErrorCodeForStatus(r.status),
+                   StatusText(ref, "blob " + digest.ToString(), r.status));
+}
+
+Result<void> RegistryClient::PutBlob(const Reference& ref, const Digest& digest, std::uint64_t size,
+                                     const std::function<Result<std::size_t>(char*, std::size_t)>& source) {
+  HttpRequest start;
+  start.method = "POST";
+  start.url = "/v2/" + ref.path + "/blobs/uploads/";
+  start.body = std::string();
+  BT_ASSIGN_OR_RETURN(HttpResponse begun, Send(ref, std::move(start), true));
+  if (begun.status != 202) {
+    return MakeError(begun.status == 401 || begun.status == 403 ? ErrorCode::kPermissionDenied
+                                                                : ErrorCodeForStatus(begun.status),
+                     StatusText(ref, "start the upload of " + digest.ToString(), begun.status) +
+                         ": " + begun.body.substr(0, 200));
+  }
+  std::string location = begun.headers.Get("Location").value_or("");
+  if (location.empty()) {
+    return MakeError(ErrorCode::kUnavailable, ref.FamiliarString() + ": the registry gave no upload location");
+  }
+  if (location[0] == '/') {
+    BT_ASSIGN_OR_RETURN(const std::string base, BaseUrl(ref.domain));
+    location = base + location;
+  } else if (location.rfind("http://", 0) != 0 && location.rfind("https://", 0) != 0) {
+    return MakeError(ErrorCode::kUnavailable, ref.FamiliarString() + ": upload location " + location + " is not a URL");
+  }
+  HttpRequest put;
+  put.method = "PUT";
+  put.url = location + (location.find('?') == std::string::npos ? "?" : "&") + "digest=" +
+            UrlEncode(digest.ToString());
+  put.headers = {{"Content-Type", "application/octet-stream"}};
+  put.body_source = source;
+  put.body_size = size;
+  BT_ASSIGN_OR_RETURN(HttpResponse done, Send(ref, std::move(put), true));
+  if (done.status != 201) {
+    return MakeError(done.status >= 500 ? ErrorCode::kUnavailable : ErrorCode::kInvalidArgument,
+                     StatusText(ref, "upload of " + digest.ToString(), done.status) + ": " +
+                         done.body.substr(0, 200));
+  }
+  return {};
+}
+
+Result<void> RegistryClient::PutManifest(const Reference& ref, const std::string& bytes,
+                                         const std::string& media_type) {
+  HttpRequest put;
+  put.method = "PUT";
+  put.url = "/v2/" + ref.path + "/manifests/" +
+            (ref.tag.empty() ? Digest::Of(bytes).ToString() : ref.tag);
+  put.headers = {{"Content-Type", media_type}};
+  put.body = bytes;
+  BT_ASSIGN_OR_RETURN(HttpResponse r, Send(ref, std::move(put), true));
+  if (r.status != 201) {
+    return MakeError(r.status >= 500 ? ErrorCode::kUnavailable : ErrorCode::kInvalidArgument,
+                     StatusText(ref, "manifest", r.status) + ": " + r.body.substr(0, 200));
   }
   return {};
 }

@@ -49,6 +49,16 @@ class RegistryClient {
   Result<void> GetBlob(const Reference& ref, const Digest& digest,
                        const std::function<Result<void>(std::string_view)>& sink);
 
+  // Pushing. Whether the repository has the blob (HEAD); an upload of `size` bytes read from
+  // `source` (a monolithic PUT after POST .../uploads/, streamed, never held in memory); the
+  // manifest under ref's tag (or its digest) with its media type. Errors as above; a 4xx
+  // answer to the upload or the manifest is kInvalidArgument naming the registry's reason.
+  Result<bool> HasBlob(const Reference& ref, const Digest& digest);
+  Result<void> PutBlob(const Reference& ref, const Digest& digest, std::uint64_t size,
+                       const std::function<Result<std::size_t>(char*, std::size_t)>& source);
+  Result<void> PutManifest(const Reference& ref, const std::string& bytes,
+                           const std::string& media_type);
+
  private:
   // The base URL of a registry host ("https://registry-1.docker.io"), picked once per host.
   Result<std::string> BaseUrl(const std::string& domain);
@@ -56,6 +66,12 @@ class RegistryClient {
   Result<HttpResponse> Get(const Reference& ref, const std::string& path,
                            std::vector<std::pair<std::string, std::string>> headers,
                            const HttpBodySink* sink, std::uint64_t max_body);
+  // Runs `request` (its URL a path, or an absolute URL the registry gave) with the push scope's
+  // token; retried while nothing of a streamed body was sent.
+  // `sink` (with `delivered`, the bytes it has passed on) streams the answer instead.
+  Result<HttpResponse> Send(const Reference& ref, HttpRequest request, bool push,
+                            const HttpBodySink* sink = nullptr,
+                            const std::uint64_t* delivered = nullptr);
   Result<std::string> Token(const std::string& challenge, const std::string& scope);
   Result<FetchedManifest> FetchManifest(const Reference& ref, const std::string& tag_or_digest,
                                         const std::optional<Digest>& expected);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Pulling from a real registry (issue 7): Debian's CNCF distribution registry on 127.0.0.1,
+# Pulling from and pushing to a real registry (issue 7): Debian's CNCF distribution registry on 127.0.0.1,
 # plain HTTP (a loopback registry, as docker allows), fed by skopeo. Checks: `buildtool pull`
 # stores what skopeo sees (same digest); FROM a registry image on an empty root pulls it and
 # the image built on it reuses the very layer blob; a multi-platform index resolves to the
@@ -121,6 +121,26 @@ moved=$(skopeo inspect --tls-verify=false "docker://$reg/bb:latest" | jq -r .Dig
 "$buildtool" build --root "$work/root" --progress plain --pull -t after-pull:1 "$work/ctx" >"$work/log" 2>&1
 expect_eq "--pull builds" 0 "$?"
 expect_eq "--pull fetched the moved tag" "$moved" "$("$buildtool" inspect --root "$work/root" "$reg/bb:latest" | jq -r .Digest)"
+
+# Push: a stored image goes up as it is (same digest as skopeo then sees), a second push
+# uploads nothing, and a build's --push is pulled back unchanged by an empty root.
+"$buildtool" tag --root "$work/root" "$reg/bb:latest" "$reg/pushed:1"
+out=$("$buildtool" push --root "$work/root" "$reg/pushed:1" 2>&1)
+expect_eq "push sends the stored image unchanged" "$("$buildtool" inspect --root "$work/root" "$reg/pushed:1" | jq -r .Digest)" \
+  "$(skopeo inspect --tls-verify=false "docker://$reg/pushed:1" | jq -r .Digest)"
+out=$("$buildtool" push --root "$work/root" "$reg/pushed:1" 2>&1)
+grep -q "0 blobs uploaded (0 bytes)" <<<"$out" && ok "a second push uploads nothing" ||
+  fail "second push: $out"
+printf 'FROM %s/bb:latest\nRUN echo pushed > /q\n' "$reg" >"$work/ctx/Dockerfile.push"
+"$buildtool" build --root "$work/root" --progress plain --push -t "$reg/built:1" -f "$work/ctx/Dockerfile.push" \
+  "$work/ctx" >"$work/stdout" 2>"$work/log"
+expect_eq "build --push exits 0" 0 "$?"
+expect_eq "the registry has what the build printed" "$(tail -n 1 "$work/stdout")" \
+  "$(skopeo inspect --tls-verify=false "docker://$reg/built:1" | jq -r .Digest)"
+expect_eq "an empty root pulls the pushed image back unchanged" "$(tail -n 1 "$work/stdout")" \
+  "$("$buildtool" pull --root "$work/again" "$reg/built:1")"
+"$buildtool" build --root "$work/root" --push "$work/ctx" >"$work/log" 2>&1
+[ $? = 2 ] && grep -q "needs -t" "$work/log" && ok "--push without -t is refused" || fail "--push alone: $(cat "$work/log")"
 
 # Errors that name what is missing.
 printf 'FROM %s/nosuch:1\n' "$reg" >"$work/ctx/Dockerfile.no"
