@@ -129,7 +129,8 @@ std::vector<std::string> ListWithGnuTar(const std::string& bytes) {
   TempDir dir = *TempDir::Create("", "bt-tar-writer.");
   const std::string path = dir.path() + "/a.tar";
   std::ofstream(path, std::ios::binary) << bytes;
-  const std::string cmd = "tar --numeric-owner --full-time -tvf " + path + " 2>&1";
+  // Literal: the names as bytes, whatever the locale (C quotes UTF-8 as octal escapes).
+  const std::string cmd = "tar --numeric-owner --full-time --quoting-style=literal -tvf " + path + " 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);
   std::string text;
