@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# registry_transfer.sh — issue 7's export and transfer benchmark, buildtool beside skopeo (the
+# reference transfer tool) in the same run, on ../shared/bench's big-layer workload (300 MiB
+# of hex text in one RUN layer, on a busybox base made here):
+#   export:  the layer's gzip (force-compression) into an OCI archive — MB/s of input and the
+#            compression ratio;
+#   push:    the image to a registry on 127.0.0.1 (a new repository each time) — buildtool push
+#            against skopeo copy oci:DIR docker://...;
+#   pull:    the image from it into an empty store — buildtool pull against skopeo copy
+#            docker://... oci:DIR.
+# Prints medians of REPS runs and the ratios. Not a test: a benchmark.
+#
+#   tests/bench/registry_transfer.sh BUILDTOOL [REPS]
+set -euo pipefail
+buildtool=$(realpath "$1")
+reps=${2:-3}
+here=$(cd "$(dirname "$0")" && pwd)
+shared=$(cd "$here/../../../shared" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/bt-bench-registry.XXXXXX")
+port=$((20000 + RANDOM % 20000))
+trap '"$shared/bench/registry.sh" stop "$work/registry" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+. "$here/bench_lib.sh"
+
+time_ms() {  # CMD...: runs it, prints its wall time in ms
+  local now t0; now_us; t0=$now
+  "$@" >/dev/null 2>&1
+  now_us; ms_between "$t0" "$now"
+}
+
+# The image: big-layer on an imported busybox base.
+"$here/../example/make-busybox-rootfs.sh" "$work/bb" >/dev/null
+tar -C "$work/bb" --numeric-owner -cf "$work/bb.tar" .
+root=$work/root
+"$buildtool" import --root "$root" "$work/bb.tar" busybox >/dev/null
+mkdir -p "$work/ctx"
+cp "$shared/bench/workloads/big-layer/Dockerfile" "$work/ctx/Dockerfile"
+"$buildtool" build --root "$root" -q --build-arg BASE=busybox -t big:1 "$work/ctx" >/dev/null
+layer_bytes=$(du -sb "$root/snapshots" | cut -f1)
+
+# Export: recompress the layers (the RUN is cached), median of REPS.
+export_ms=()
+for _ in $(seq 1 "$reps"); do
+  export_ms+=("$(time_ms "$buildtool" build --root "$root" -q --build-arg BASE=busybox \
+    -o "type=oci,dest=$work/export.tar,force-compression=true" "$work/ctx")")
+done
+export_median=$(printf '%s\n' "${export_ms[@]}" | median)
+archive_bytes=$(stat -c %s "$work/export.tar")
+"$buildtool" save --root "$root" big:1 -o "$work/big-oci.tar"
+mkdir -p "$work/big" && tar -xf "$work/big-oci.tar" -C "$work/big"
+
+"$shared/bench/registry.sh" start "$work/registry" "$port" >/dev/null
+reg=127.0.0.1:$port
+
+bt_push=() sk_push=() bt_pull=() sk_pull=()
+for i in $(seq 1 "$reps"); do
+  "$buildtool" tag --root "$root" big:1 "$reg/bt$i:1"
+  bt_push+=("$(time_ms "$buildtool" push --root "$root" "$reg/bt$i:1")")
+  sk_push+=("$(time_ms skopeo copy --dest-tls-verify=false "oci:$work/big:1" "docker://$reg/sk$i:1")")
+  rm -rf "$work/pullroot" "$work/skpull"
+  bt_pull+=("$(time_ms "$buildtool" pull --root "$work/pullroot" "$reg/bt$i:1")")
+  sk_pull+=("$(time_ms skopeo copy --src-tls-verify=false "docker://$reg/sk$i:1" "oci:$work/skpull:1")")
+done
+m() { printf '%s\n' "$@" | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 1) }'; }
+echo "| phase | buildtool (median ms) | skopeo (median ms) | buildtool / skopeo |"
+echo "|---|---|---|---|"
+echo "| push | $(m "${bt_push[@]}") | $(m "${sk_push[@]}") | $(ratio "$(m "${bt_push[@]}")" "$(m "${sk_push[@]}")") |"
+echo "| pull | $(m "${bt_pull[@]}") | $(m "${sk_pull[@]}") | $(ratio "$(m "${bt_pull[@]}")" "$(m "${sk_pull[@]}")") |"
+awk -v ms="$export_median" -v in_bytes="$layer_bytes" -v out="$archive_bytes" 'BEGIN {
+  printf "export (gzip, all cores): %.0f ms for %.0f MB of snapshots: %.1f MB/s in, archive %.1f MB (ratio %.2f)\n",
+    ms, in_bytes / 1e6, in_bytes / 1e6 / (ms / 1000), out / 1e6, in_bytes / out }'
