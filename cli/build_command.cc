@@ -24,6 +24,7 @@
 #include "cli/cache_root_path.h"
 #include "cli/error_report.h"
 #include "cli/image_output.h"
+#include "cli/registry_access.h"
 #include "cli/output_spec.h"
 #include "cli/progress/make_progress_sink.h"
 #include "cli/source_file.h"
@@ -334,10 +335,7 @@ int RunBuild(const BuildCommandFlags& flags) {
   // libcurl itself is loaded only when a request is made (oci/curl_library.h).
   Result<std::unique_ptr<oci::HttpClient>> http = oci::HttpClient::Create();
   if (!http) return Report(http.error());
-  oci::RegistryOptions registry_options;
-  registry_options.insecure_hosts.insert(flags.insecure_registries.begin(),
-                                         flags.insecure_registries.end());
-  oci::RegistryClient registry(**http, registry_options);
+  oci::RegistryClient registry(**http, RegistryAccess(flags.insecure_registries));
   exporter::StoreImageResolver images(CacheRootPath(flags.root), &registry, flags.pull);
   Result<frontend::LoweredBuild> lowered = frontend::LowerDockerfile(*ast, *options, images);
   if (!lowered) return Report(lowered.error(), *text);

@@ -12,6 +12,7 @@
 #include "cache/lease.h"
 #include "cli/cache_root_path.h"
 #include "cli/error_report.h"
+#include "cli/registry_access.h"
 #include "exporter/image_import.h"
 #include "exporter/image_layout.h"
 #include "exporter/image_store.h"
@@ -331,9 +332,7 @@ int RunPull(const ImageCommandFlags& flags) {
   if (!o) return Fail(o.error());
   Result<std::unique_ptr<oci::HttpClient>> http = oci::HttpClient::Create();
   if (!http) return Fail(http.error());
-  oci::RegistryOptions options;
-  options.insecure_hosts.insert(flags.insecure_registries.begin(), flags.insecure_registries.end());
-  oci::RegistryClient registry(**http, options);
+  oci::RegistryClient registry(**http, RegistryAccess(flags.insecure_registries));
   Result<oci::Descriptor> pulled =
       exporter::PullImage(o->root->content(), *o->store, registry, (*names)[0], platform);
   if (!pulled) return Fail(pulled.error());
@@ -356,9 +355,7 @@ int RunPush(const ImageCommandFlags& flags) {
   if (!image) return Fail(image.error());
   Result<std::unique_ptr<oci::HttpClient>> http = oci::HttpClient::Create();
   if (!http) return Fail(http.error());
-  oci::RegistryOptions options;
-  options.insecure_hosts.insert(flags.insecure_registries.begin(), flags.insecure_registries.end());
-  oci::RegistryClient registry(**http, options);
+  oci::RegistryClient registry(**http, RegistryAccess(flags.insecure_registries));
   Result<exporter::PushReport> pushed = exporter::PushImage(
       o->root->content(), registry, name, image->manifest_json, image->manifest.media_type);
   if (!pushed) return Fail(pushed.error());
@@ -366,6 +363,43 @@ int RunPush(const ImageCommandFlags& flags) {
               name.FamiliarString().c_str(), pushed->uploaded,
               static_cast<unsigned long long>(pushed->bytes), pushed->skipped,
               image->manifest.digest.ToString().c_str());
+  return 0;
+}
+
+int RunLogin(const ImageCommandFlags& flags) {
+  if (flags.names.size() != 1 || flags.username.empty()) {
+    return Usage(MakeError(ErrorCode::kInvalidArgument, "login HOST -u USER [--password-stdin]"));
+  }
+  std::string password = flags.password;
+  if (flags.password_stdin) {
+    char buf[4096];
+    const std::size_t n = std::fread(buf, 1, sizeof buf, stdin);
+    password.assign(buf, n);
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
+  }
+  if (password.empty()) return Usage(MakeError(ErrorCode::kInvalidArgument, "login: no password (-p or --password-stdin)"));
+  const std::string host = flags.names[0] == "https://index.docker.io/v1/" ? "docker.io" : flags.names[0];
+  Result<std::unique_ptr<oci::HttpClient>> http = oci::HttpClient::Create();
+  if (!http) return Fail(http.error());
+  oci::RegistryOptions options = RegistryAccess(flags.insecure_registries);
+  const oci::Credentials candidate{flags.username, password};
+  options.credentials = [candidate](const std::string&) -> Result<std::optional<oci::Credentials>> {
+    return std::optional<oci::Credentials>(candidate);
+  };
+  oci::RegistryClient registry(**http, options);
+  if (Result<void> r = registry.Ping(host); !r) return Fail(r.error());
+  const oci::CredentialStore store = oci::CredentialStore::FromEnvironment();
+  if (Result<void> r = store.Store(host, candidate); !r) return Fail(r.error());
+  std::printf("Login Succeeded (%s)\n", store.path().c_str());
+  return 0;
+}
+
+int RunLogout(const ImageCommandFlags& flags) {
+  if (flags.names.size() != 1) return Usage(MakeError(ErrorCode::kInvalidArgument, "logout HOST"));
+  const oci::CredentialStore store = oci::CredentialStore::FromEnvironment();
+  Result<bool> erased = store.Erase(flags.names[0]);
+  if (!erased) return Fail(erased.error());
+  std::printf(*erased ? "Removed login credentials for %s\n" : "Not logged in to %s\n", flags.names[0].c_str());
   return 0;
 }
 

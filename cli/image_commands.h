@@ -16,6 +16,9 @@ struct ImageCommandFlags {
   bool quiet = false;              // images -q: digests only
   std::vector<std::string> insecure_registries;  // pull --insecure-registry
   std::string platform;            // pull --platform (default: linux/amd64)
+  std::string username;            // login -u
+  std::string password;            // login -p
+  bool password_stdin = false;     // login --password-stdin
 };
 
 int RunImages(const ImageCommandFlags& flags);
@@ -27,5 +30,7 @@ int RunLoad(const ImageCommandFlags& flags);     // file -> the store, under the
 int RunImport(const ImageCommandFlags& flags);   // file (a rootfs tar) -> names[0]
 int RunPull(const ImageCommandFlags& flags);     // names[0] from its registry into the store
 int RunPush(const ImageCommandFlags& flags);     // names[0] from the store to its registry
+int RunLogin(const ImageCommandFlags& flags);    // names[0]: the registry host
+int RunLogout(const ImageCommandFlags& flags);
 
 }  // namespace bt::cli

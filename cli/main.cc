@@ -114,6 +114,14 @@ int main(int argc, char** argv) {
   CLI::App* push = with_root(app.add_subcommand("push", "Push a stored image to its registry"));
   push->add_option("name", image_flags.names, "NAME:TAG")->required();
   push->add_option("--insecure-registry", image_flags.insecure_registries, "HOST[:PORT]: plain HTTP");
+  CLI::App* login = app.add_subcommand("login", "Log in to a registry (stored where docker keeps logins)");
+  login->add_option("host", image_flags.names, "HOST[:PORT]")->required();
+  login->add_option("-u,--username", image_flags.username, "The user")->required();
+  login->add_option("-p,--password", image_flags.password, "The password (prefer --password-stdin)");
+  login->add_flag("--password-stdin", image_flags.password_stdin, "Read the password from standard input");
+  login->add_option("--insecure-registry", image_flags.insecure_registries, "HOST[:PORT]: plain HTTP");
+  CLI::App* logout = app.add_subcommand("logout", "Forget the login of a registry");
+  logout->add_option("host", image_flags.names, "HOST[:PORT]")->required();
   CLI::App* import = with_root(app.add_subcommand("import", "Make a one-layer image from a root filesystem tar"));
   import->add_option("file", image_flags.file, "The tar, or - for standard input")->required();
   import->add_option("name", image_flags.names, "NAME[:TAG]");
@@ -134,6 +142,8 @@ int main(int argc, char** argv) {
   if (import->parsed()) return bt::cli::RunImport(image_flags);
   if (pull->parsed()) return bt::cli::RunPull(image_flags);
   if (push->parsed()) return bt::cli::RunPush(image_flags);
+  if (login->parsed()) return bt::cli::RunLogin(image_flags);
+  if (logout->parsed()) return bt::cli::RunLogout(image_flags);
   if (ast->parsed()) return bt::cli::RunDebugAst(ast_path);
   if (prune->parsed()) return bt::cli::RunPrune(prune_flags);
   if (du->parsed() && (du_check || du_repair)) {

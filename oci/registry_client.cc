@@ -110,12 +110,25 @@ Result<std::string> RegistryClient::BaseUrl(const std::string& domain) {
   return base;
 }
 
-Result<std::string> RegistryClient::Token(const std::string& challenge, const std::string& scope) {
+Result<std::string> RegistryClient::Authorize(const Reference& ref, const std::string& challenge,
+                                              const std::string& scope) {
   const std::optional<AuthChallenge> c = ParseAuthChallenge(challenge);
+  std::optional<Credentials> login;
+  if (options_.credentials) {
+    BT_ASSIGN_OR_RETURN(login, options_.credentials(ref.domain));
+  }
+  const std::string basic = login ? "Basic " + Base64Encode(login->username + ":" + login->secret) : "";
+  if (c && c->scheme == "basic") {
+    if (!login) {
+      return MakeError(ErrorCode::kPermissionDenied,
+                       ref.domain + " asks for a login: buildtool login " + ref.domain);
+    }
+    return basic;
+  }
   if (!c || c->scheme != "bearer" || !c->params.count("realm")) {
     return MakeError(ErrorCode::kPermissionDenied,
-                     "the registry asks for credentials (" + challenge.substr(0, 80) +
-                         "), and logging in is not supported yet");
+                     ref.domain + ": an authentication challenge buildtool does not know (" +
+                         challenge.substr(0, 80) + ")");
   }
   std::string url = c->params.at("realm");
   if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
@@ -123,21 +136,28 @@ Result<std::string> RegistryClient::Token(const std::string& challenge, const st
   }
   url += url.find('?') == std::string::npos ? "?" : "&";
   if (c->params.count("service")) url += "service=" + UrlEncode(c->params.at("service")) + "&";
-  url += "scope=" + UrlEncode(c->params.count("scope") ? c->params.at("scope") : scope);
+  if (c->params.count("scope")) {
+    url += "scope=" + UrlEncode(c->params.at("scope"));
+  } else if (!ref.path.empty()) {
+    url += "scope=" + UrlEncode(scope);
+  } else {
+    url.pop_back();  // a ping: no repository, no scope
+  }
   HttpRequest request;
   request.url = url;
+  if (login) request.headers.emplace_back("Authorization", basic);
   BT_ASSIGN_OR_RETURN(HttpResponse r, http_.Fetch(request, kMaxTokenBytes));
   if (r.status != 200) {
     return MakeError(r.status == 401 || r.status == 403 ? ErrorCode::kPermissionDenied
                                                         : ErrorCodeForStatus(r.status),
                      "token service " + c->params.at("realm") + " answered HTTP " +
-                         std::to_string(r.status));
+                         std::to_string(r.status) + (login ? " for the login of " + ref.domain : ""));
   }
   const nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
   if (j.is_object()) {
     for (const char* key : {"token", "access_token"}) {
       if (j.contains(key) && j[key].is_string() && !j[key].get<std::string>().empty()) {
-        return j[key].get<std::string>();
+        return "Bearer " + j[key].get<std::string>();
       }
     }
   }
@@ -195,7 +215,7 @@ Result<HttpResponse> RegistryClient::Send(const Reference& ref, HttpRequest requ
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (auto it = tokens_.find(token_key); it != tokens_.end()) {
-        request.headers.emplace_back("Authorization", "Bearer " + it->second);
+        request.headers.emplace_back("Authorization", it->second);
       }
     }
     Result<HttpResponse> r = sink != nullptr ? http_.Stream(request, *sink)
@@ -204,7 +224,7 @@ Result<HttpResponse> RegistryClient::Send(const Reference& ref, HttpRequest requ
     if (r && r->status == 401 && !authenticated && !started) {
       const std::optional<std::string> challenge = r->headers.Get("WWW-Authenticate");
       if (!challenge) return MakeError(ErrorCode::kPermissionDenied, StatusText(ref, request.url, 401));
-      BT_ASSIGN_OR_RETURN(std::string token, Token(*challenge, scope));
+      BT_ASSIGN_OR_RETURN(std::string token, Authorize(ref, *challenge, scope));
       std::lock_guard<std::mutex> lock(mu_);
       tokens_[token_key] = std::move(token);
       authenticated = true;
@@ -345,6 +365,19 @@ Result<void> RegistryClient::PutManifest(const Reference& ref, const std::string
                      StatusText(ref, "manifest", r.status) + ": " + r.body.substr(0, 200));
   }
   return {};
+}
+
+Result<void> RegistryClient::Ping(const std::string& domain) {
+  Reference ref;
+  ref.domain = domain;
+  ref.path = "";
+  HttpRequest request;
+  request.url = "/v2/";
+  BT_ASSIGN_OR_RETURN(HttpResponse r, Send(ref, std::move(request), false));
+  if (r.status == 200) return {};
+  return MakeError(r.status == 401 || r.status == 403 ? ErrorCode::kPermissionDenied
+                                                      : ErrorCodeForStatus(r.status),
+                   domain + ": the registry answered HTTP " + std::to_string(r.status) + " to the login");
 }
 
 }  // namespace bt::oci

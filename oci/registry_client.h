@@ -19,6 +19,7 @@
 #include "oci/digest.h"
 #include "oci/http_client.h"
 #include "oci/manifest.h"
+#include "oci/credentials.h"
 #include "oci/reference.h"
 
 namespace bt::oci {
@@ -26,6 +27,9 @@ namespace bt::oci {
 struct RegistryOptions {
   std::set<std::string> insecure_hosts;  // HOST[:PORT] that may be spoken to over plain HTTP
   int attempts = 3;
+  // Where logins come from (credentials.h); null: anonymous only. Credentials go only to the
+  // registry's own host (Basic) and to the token service it names (Bearer).
+  std::function<Result<std::optional<Credentials>>(const std::string& host)> credentials;
 };
 
 struct FetchedManifest {
@@ -59,6 +63,10 @@ class RegistryClient {
   Result<void> PutManifest(const Reference& ref, const std::string& bytes,
                            const std::string& media_type);
 
+  // GET /v2/ with the login (what `buildtool login` checks before storing it): kPermissionDenied
+  // when the registry refuses it.
+  Result<void> Ping(const std::string& domain);
+
  private:
   // The base URL of a registry host ("https://registry-1.docker.io"), picked once per host.
   Result<std::string> BaseUrl(const std::string& domain);
@@ -72,7 +80,10 @@ class RegistryClient {
   Result<HttpResponse> Send(const Reference& ref, HttpRequest request, bool push,
                             const HttpBodySink* sink = nullptr,
                             const std::uint64_t* delivered = nullptr);
-  Result<std::string> Token(const std::string& challenge, const std::string& scope);
+  // The Authorization header value that answers `challenge` (Bearer: a token fetched from the
+  // realm, with the login if there is one; Basic: the login).
+  Result<std::string> Authorize(const Reference& ref, const std::string& challenge,
+                                const std::string& scope);
   Result<FetchedManifest> FetchManifest(const Reference& ref, const std::string& tag_or_digest,
                                         const std::optional<Digest>& expected);
 
@@ -80,7 +91,7 @@ class RegistryClient {
   RegistryOptions options_;
   std::mutex mu_;
   std::map<std::string, std::string> base_urls_;  // domain -> base URL
-  std::map<std::string, std::string> tokens_;     // domain + " " + scope -> bearer token
+  std::map<std::string, std::string> tokens_;     // domain + " " + scope -> Authorization value
 };
 
 // The parameters of a WWW-Authenticate challenge: scheme ("bearer", lowercased) and params

@@ -16,7 +16,7 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 ok() { echo "ok   $*"; }
 expect_eq() { if [ "$2" != "$3" ]; then fail "$1: expected [$2], got [$3]"; else ok "$1"; fi; }
 
-for tool in docker-registry skopeo jq curl; do
+for tool in docker-registry skopeo jq curl htpasswd; do
   command -v "$tool" >/dev/null || { echo "FAILED: $tool is missing (.ci/install-deps)"; exit 1; }
 done
 if [ "$(id -u)" != 0 ]; then echo "SKIPPED: needs root (RUN in the sandbox)"; exit 0; fi
@@ -141,6 +141,48 @@ expect_eq "an empty root pulls the pushed image back unchanged" "$(tail -n 1 "$w
   "$("$buildtool" pull --root "$work/again" "$reg/built:1")"
 "$buildtool" build --root "$work/root" --push "$work/ctx" >"$work/log" 2>&1
 [ $? = 2 ] && grep -q "needs -t" "$work/log" && ok "--push without -t is refused" || fail "--push alone: $(cat "$work/log")"
+
+# A registry behind htpasswd Basic auth: refused without a login, then `buildtool login`
+# (checked against the registry, stored in $DOCKER_CONFIG/config.json as docker stores it),
+# then pull and push work; a wrong password is refused and not stored.
+auth_port=$((port + 1))
+htpasswd -Bbn builder s3cret >"$work/htpasswd"
+sed -e "s|addr: 127.0.0.1:$port|addr: 127.0.0.1:$auth_port|" -e "s|$work/data|$work/authdata|" "$work/config.yml" >"$work/auth.yml"
+cat >>"$work/auth.yml" <<EOF
+auth:
+  htpasswd:
+    realm: buildtool-test
+    path: $work/htpasswd
+EOF
+docker-registry serve "$work/auth.yml" >"$work/auth.log" 2>&1 &
+auth_pid=$!
+for _ in $(seq 1 50); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$auth_port/v2/")" = 401 ] && break
+  sleep 0.1
+done
+areg=127.0.0.1:$auth_port
+export DOCKER_CONFIG=$work/docker-config
+skopeo copy -q --dest-tls-verify=false --dest-creds builder:s3cret "oci-archive:$work/bb-oci.tar" "docker://$areg/private:1"
+"$buildtool" pull --root "$work/authroot" "$areg/private:1" >"$work/log" 2>&1
+[ $? = 1 ] && grep -q "asks for a login: buildtool login $areg" "$work/log" && ok "a private registry without a login is a clear error" ||
+  fail "no login: $(cat "$work/log")"
+echo wrong | "$buildtool" login "$areg" -u builder --password-stdin >"$work/log" 2>&1
+[ $? = 1 ] && [ ! -f "$DOCKER_CONFIG/config.json" ] && ok "a wrong password is refused and not stored" ||
+  fail "wrong password: $(cat "$work/log")"
+echo s3cret | "$buildtool" login "$areg" -u builder --password-stdin >"$work/log" 2>&1
+expect_eq "login checks and stores the credentials" 0 "$?"
+expect_eq "stored as docker stores them" "$(printf 'builder:s3cret' | base64)" \
+  "$(jq -r --arg h "$areg" '.auths[$h].auth' "$DOCKER_CONFIG/config.json")"
+expect_eq "config.json is readable by its owner only" 600 "$(stat -c %a "$DOCKER_CONFIG/config.json")"
+expect_eq "pull with the login" "$(skopeo inspect --tls-verify=false --creds builder:s3cret "docker://$areg/private:1" | jq -r .Digest)" \
+  "$("$buildtool" pull --root "$work/authroot" "$areg/private:1" 2>&1)"
+"$buildtool" tag --root "$work/authroot" "$areg/private:1" "$areg/private:2"
+"$buildtool" push --root "$work/authroot" "$areg/private:2" >"$work/log" 2>&1
+expect_eq "push with the login" 0 "$?"
+"$buildtool" logout "$areg" >/dev/null
+expect_eq "logout forgets it" null "$(jq -r --arg h "$areg" '.auths[$h].auth // null' "$DOCKER_CONFIG/config.json")"
+unset DOCKER_CONFIG
+kill "$auth_pid" 2>/dev/null
 
 # Errors that name what is missing.
 printf 'FROM %s/nosuch:1\n' "$reg" >"$work/ctx/Dockerfile.no"

@@ -1,0 +1,80 @@
+// CredentialStore reads logins where docker keeps them: "auths" (base64 user:password, Docker
+// Hub under its v1 URL), a credential helper per registry or for all, and writes them back.
+#include "oci/credentials.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "base/temp_dir.h"
+
+namespace bt::oci {
+namespace {
+
+TEST_CASE("auths entries decode, Docker Hub by its v1 key", "[oci][credentials]") {
+  TempDir dir = *TempDir::Create("", "bt-creds-");
+  const std::string path = dir.path() + "/config.json";
+  // "alice:pa:ss" and "bob:x", base64 as docker writes them.
+  std::ofstream(path) << R"({"auths":{"registry.example:5000":{"auth":"YWxpY2U6cGE6c3M="},)"
+                         R"("https://index.docker.io/v1/":{"auth":"Ym9iOng="}}})";
+  CredentialStore store(path);
+  Result<std::optional<Credentials>> a = store.Get("registry.example:5000");
+  REQUIRE(a.has_value());
+  REQUIRE(a->has_value());
+  CHECK((*a)->username == "alice");
+  CHECK((*a)->secret == "pa:ss");
+  Result<std::optional<Credentials>> hub = store.Get("docker.io");
+  REQUIRE(hub.has_value());
+  REQUIRE(hub->has_value());
+  CHECK((*hub)->username == "bob");
+  CHECK_FALSE(store.Get("other.example")->has_value());
+  CHECK(Base64Encode("alice:pa:ss") == "YWxpY2U6cGE6c3M=");
+}
+
+TEST_CASE("a credential helper answers for its registry", "[oci][credentials]") {
+  TempDir dir = *TempDir::Create("", "bt-creds-");
+  const std::string helper = dir.path() + "/docker-credential-fake";
+  // Answers for registry.example only, as helpers do: JSON on stdout, or a failure.
+  std::ofstream(helper) << "#!/bin/sh\nread host\n[ \"$host\" = registry.example ] || "
+                           "{ echo 'credentials not found in native keychain'; exit 1; }\n"
+                           "echo '{\"ServerURL\":\"registry.example\",\"Username\":\"carol\",\"Secret\":\"tok\"}'\n";
+  REQUIRE(::chmod(helper.c_str(), 0755) == 0);
+  const std::string old_path = ::getenv("PATH");
+  ::setenv("PATH", (dir.path() + ":" + old_path).c_str(), 1);
+  const std::string path = dir.path() + "/config.json";
+  std::ofstream(path) << R"({"credHelpers":{"registry.example":"fake"},"credsStore":"fake"})";
+  CredentialStore store(path);
+  Result<std::optional<Credentials>> c = store.Get("registry.example");
+  REQUIRE(c.has_value());
+  REQUIRE(c->has_value());
+  CHECK((*c)->username == "carol");
+  CHECK((*c)->secret == "tok");
+  // The store-wide helper knows nothing of another registry: no credentials, no error.
+  Result<std::optional<Credentials>> none = store.Get("elsewhere.example");
+  REQUIRE(none.has_value());
+  CHECK_FALSE(none->has_value());
+  ::setenv("PATH", old_path.c_str(), 1);
+}
+
+TEST_CASE("a login is stored in auths, owner-only, and erased", "[oci][credentials]") {
+  TempDir dir = *TempDir::Create("", "bt-creds-");
+  const std::string path = dir.path() + "/sub/config.json";
+  CredentialStore store(path);
+  REQUIRE(store.Store("localhost:5000", Credentials{"dave", "pw"}).has_value());
+  struct stat st;
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(store.Get("localhost:5000")->value().username == "dave");
+  CHECK(*store.Erase("localhost:5000"));
+  CHECK_FALSE(*store.Erase("localhost:5000"));
+  CHECK_FALSE(store.Get("localhost:5000")->has_value());
+  std::ofstream(path) << "not json";
+  CHECK(store.Get("localhost:5000").error().code == ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace bt::oci
