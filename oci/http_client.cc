@@ -351,10 +351,13 @@ struct HttpClient::Impl {
     set &= ok(Curl().easy_setopt(curl, CURLOPT_NOSIGNAL, 1L));  // threads: no SIGALRM for DNS
     set &= ok(Curl().easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer));
     set &= ok(Curl().easy_setopt(curl, CURLOPT_USERAGENT, options.user_agent.c_str()));
-    set &= ok(Curl().easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L));
-    set &= ok(Curl().easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L));
-    if (!options.ca_file.empty())
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, request.verify_tls ? 1L : 0L));
+    set &= ok(Curl().easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, request.verify_tls ? 2L : 0L));
+    if (!request.ca_file.empty()) {
+      set &= ok(Curl().easy_setopt(curl, CURLOPT_CAINFO, request.ca_file.c_str()));
+    } else if (!options.ca_file.empty()) {
       set &= ok(Curl().easy_setopt(curl, CURLOPT_CAINFO, options.ca_file.c_str()));
+    }
     set &= ok(Curl().easy_setopt(curl, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L));
     transfer.no_proxy = NoProxyList();
     set &= ok(Curl().easy_setopt(curl, CURLOPT_NOPROXY, transfer.no_proxy.c_str()));

@@ -2,7 +2,7 @@
 // client and ADD <url>. A request is a plain struct; the answer's body is streamed to a
 // caller's sink as it arrives (a layer is never held in memory) or, for small JSON answers,
 // collected into a string under a size cap. Only http and https are spoken, also after
-// redirects; TLS peers are always verified; the proxy environment is honoured (libcurl reads
+// redirects; TLS peers are verified unless a request says otherwise (verify_tls); the proxy environment is honoured (libcurl reads
 // http_proxy, https_proxy, no_proxy). An HttpClient is thread-safe: any number of threads may
 // run requests on one client at once; it keeps a few idle libcurl handles so that connections
 // and TLS sessions are reused.
@@ -68,6 +68,12 @@ struct HttpRequest {
   // (0 only at the end). Only with method PUT, and not with `body`.
   std::function<Result<std::size_t>(char* buffer, std::size_t cap)> body_source;
   std::uint64_t body_size = 0;
+  // A PEM bundle to trust for this request instead of the client's (a registry's own CA, from
+  // certs.d); empty: the client's.
+  std::string ca_file;
+  // False only for a registry the user or docker's rules call insecure (a loopback one whose
+  // certificate does not verify): TLS without checking the peer.
+  bool verify_tls = true;
   int max_redirects = kDefaultMaxRedirects;  // 0: a 3xx answer is returned, not followed
   HttpTimeouts timeouts;
   ContentDecoding decoding = ContentDecoding::kNone;

@@ -1,5 +1,7 @@
 #include "oci/registry_client.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <thread>
 
@@ -85,28 +87,51 @@ std::optional<AuthChallenge> ParseAuthChallenge(std::string_view header) {
   return c;
 }
 
+std::string RegistryClient::CaFile(const std::string& domain) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = ca_files_.find(domain); it != ca_files_.end()) return it->second;
+  std::string found;
+  for (const std::string& dir : options_.certs_dirs) {
+    const std::string path = dir + "/" + domain + "/ca.crt";
+    if (::access(path.c_str(), R_OK) == 0) {
+      found = path;
+      break;
+    }
+  }
+  ca_files_[domain] = found;
+  return found;
+}
+
 Result<std::string> RegistryClient::BaseUrl(const std::string& domain) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto it = base_urls_.find(domain); it != base_urls_.end()) return it->second;
   }
   const std::string host = RegistryHost(domain);
-  std::string base;
-  if (options_.insecure_hosts.count(domain)) {
-    base = "http://" + host;
-  } else if (IsLoopback(domain)) {
-    // As docker: a loopback registry may be plain HTTP. TLS is tried first, so that a local
-    // registry with a certificate is still spoken to over TLS.
-    HttpRequest probe;
-    probe.url = "https://" + host + "/v2/";
-    probe.timeouts.connect = std::chrono::seconds(5);
-    Result<HttpResponse> r = http_.Fetch(probe, 64 * 1024);
-    base = r ? "https://" + host : "http://" + host;
-  } else {
-    base = "https://" + host;
+  std::string base = "https://" + host;
+  bool verify = true;
+  if (options_.insecure_hosts.count(domain) || IsLoopback(domain)) {
+    // As docker does for insecure registries: TLS first, verified; then TLS unverified; then
+    // plain HTTP.
+    auto speaks_tls = [&](bool check) {
+      HttpRequest probe;
+      probe.url = "https://" + host + "/v2/";
+      probe.timeouts.connect = std::chrono::seconds(5);
+      probe.ca_file = CaFile(domain);
+      probe.verify_tls = check;
+      return http_.Fetch(probe, 64 * 1024).has_value();
+    };
+    if (!speaks_tls(true)) {
+      if (speaks_tls(false)) {
+        verify = false;
+      } else {
+        base = "http://" + host;
+      }
+    }
   }
   std::lock_guard<std::mutex> lock(mu_);
   base_urls_[domain] = base;
+  if (!verify) unverified_.insert(domain);
   return base;
 }
 
@@ -198,6 +223,11 @@ Result<HttpResponse> RegistryClient::Send(const Reference& ref, HttpRequest requ
   const std::string token_key = ref.domain + " " + scope;
   if (request.url.rfind("http://", 0) != 0 && request.url.rfind("https://", 0) != 0) {
     request.url = base + request.url;
+  }
+  request.ca_file = CaFile(ref.domain);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    request.verify_tls = !unverified_.count(ref.domain);
   }
   const std::vector<std::pair<std::string, std::string>> headers = request.headers;
   std::uint64_t sent = 0;

@@ -1,11 +1,13 @@
-// RegistryClient: the distribution-spec HTTP API as buildtool needs it to pull — manifests by
-// tag or digest, blobs streamed to a sink — with the token dance of registries: a 401 whose
-// WWW-Authenticate says Bearer (realm, service, scope) is answered by fetching an anonymous
-// token from the realm and retrying once; tokens are kept per host and scope. docker.io is
-// registry-1.docker.io. TLS is verified; plain HTTP is used only for loopback registries
-// (localhost, 127.0.0.0/8, ::1, as docker allows) when they do not speak TLS, or for hosts
-// named insecure. Network failures and 429/5xx answers are retried (3 attempts, backoff).
-// Thread-safe: blobs of one image are fetched in parallel.
+// RegistryClient: the distribution-spec HTTP API as buildtool needs it — manifests by tag or
+// digest and blobs streamed to a sink (pull); HEAD, streamed uploads and manifest PUTs (push)
+// — with the authentication of registries: a 401 whose WWW-Authenticate says Bearer (realm,
+// service, scope) is answered with a token from the realm (asked with the login when there is
+// one), a Basic one with the login (credentials.h); one retry; tokens are kept per host and
+// scope. docker.io is registry-1.docker.io. TLS is verified (against <certs.d>/<HOST[:PORT]>/
+// ca.crt when there is one); a loopback registry (localhost, 127.0.0.0/8, ::1) or one named
+// insecure may, as docker allows, use TLS whose certificate does not verify, or plain HTTP
+// when it does not speak TLS at all. Network failures and 429/5xx answers are retried (3
+// attempts, backoff) while nothing was streamed. Thread-safe: blobs go several at a time.
 #pragma once
 
 #include <functional>
@@ -30,6 +32,9 @@ struct RegistryOptions {
   // Where logins come from (credentials.h); null: anonymous only. Credentials go only to the
   // registry's own host (Basic) and to the token service it names (Bearer).
   std::function<Result<std::optional<Credentials>>(const std::string& host)> credentials;
+  // Directories of per-registry CAs as docker and podman keep them: <dir>/<HOST[:PORT]>/ca.crt
+  // is trusted (besides nothing else) for that registry.
+  std::vector<std::string> certs_dirs = {"/etc/docker/certs.d", "/etc/containers/certs.d"};
 };
 
 struct FetchedManifest {
@@ -70,6 +75,8 @@ class RegistryClient {
  private:
   // The base URL of a registry host ("https://registry-1.docker.io"), picked once per host.
   Result<std::string> BaseUrl(const std::string& domain);
+  // The CA bundle for a registry's TLS ("" when it has none of its own).
+  std::string CaFile(const std::string& domain);
   // Runs a GET against the registry with authentication and retries.
   Result<HttpResponse> Get(const Reference& ref, const std::string& path,
                            std::vector<std::pair<std::string, std::string>> headers,
@@ -91,6 +98,8 @@ class RegistryClient {
   RegistryOptions options_;
   std::mutex mu_;
   std::map<std::string, std::string> base_urls_;  // domain -> base URL
+  std::map<std::string, std::string> ca_files_;   // domain -> its CA bundle ("" : the system's)
+  std::set<std::string> unverified_;              // domains spoken to over unverified TLS
   std::map<std::string, std::string> tokens_;     // domain + " " + scope -> Authorization value
 };
 

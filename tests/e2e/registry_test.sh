@@ -16,7 +16,7 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 ok() { echo "ok   $*"; }
 expect_eq() { if [ "$2" != "$3" ]; then fail "$1: expected [$2], got [$3]"; else ok "$1"; fi; }
 
-for tool in docker-registry skopeo jq curl htpasswd; do
+for tool in docker-registry skopeo jq curl htpasswd openssl; do
   command -v "$tool" >/dev/null || { echo "FAILED: $tool is missing (.ci/install-deps)"; exit 1; }
 done
 if [ "$(id -u)" != 0 ]; then echo "SKIPPED: needs root (RUN in the sandbox)"; exit 0; fi
@@ -183,6 +183,41 @@ expect_eq "push with the login" 0 "$?"
 expect_eq "logout forgets it" null "$(jq -r --arg h "$areg" '.auths[$h].auth // null' "$DOCKER_CONFIG/config.json")"
 unset DOCKER_CONFIG
 kill "$auth_pid" 2>/dev/null
+
+# A registry that speaks only TLS, with a certificate from a CA the test makes, given to
+# buildtool as docker keeps such CAs (<certs.d>/<HOST:PORT>/ca.crt, here BUILDTOOL_CERTS_DIR).
+tls_port=$((port + 2))
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=buildtool test CA" \
+  -keyout "$work/ca.key" -out "$work/ca.crt" >/dev/null 2>&1
+openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$work/tls.key" -out "$work/tls.csr" >/dev/null 2>&1
+printf 'subjectAltName=IP:127.0.0.1\n' >"$work/san.ext"
+openssl x509 -req -in "$work/tls.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
+  -extfile "$work/san.ext" -out "$work/tls.crt" >/dev/null 2>&1
+sed -e "s|addr: 127.0.0.1:$port|addr: 127.0.0.1:$tls_port|" -e "s|$work/data|$work/tlsdata|" "$work/config.yml" >"$work/tls.yml"
+cat >>"$work/tls.yml" <<EOF
+  tls:
+    certificate: $work/tls.crt
+    key: $work/tls.key
+EOF
+docker-registry serve "$work/tls.yml" >"$work/tls.log" 2>&1 &
+tls_pid=$!
+for _ in $(seq 1 50); do
+  curl -s --cacert "$work/ca.crt" -o /dev/null "https://127.0.0.1:$tls_port/v2/" && break
+  sleep 0.1
+done
+treg=127.0.0.1:$tls_port
+mkdir -p "$work/certs.d/$treg" && cp "$work/ca.crt" "$work/certs.d/$treg/ca.crt"
+export BUILDTOOL_CERTS_DIR=$work/certs.d
+"$buildtool" tag --root "$work/root" "$reg/bb:latest" "$treg/secure:1"
+"$buildtool" push --root "$work/root" "$treg/secure:1" >"$work/log" 2>&1
+expect_eq "push over TLS with the registry's CA" 0 "$?"
+expect_eq "pull over TLS gives back the same image" \
+  "$("$buildtool" inspect --root "$work/root" "$treg/secure:1" | jq -r .Digest)" \
+  "$("$buildtool" pull --root "$work/tlsroot" "$treg/secure:1" 2>&1)"
+curl -s --cacert "$work/ca.crt" "https://$treg/v2/secure/tags/list" | grep -q '"1"' &&
+  ok "the TLS registry has the tag (curl with the CA)" || fail "the TLS registry lacks the tag"
+unset BUILDTOOL_CERTS_DIR
+kill "$tls_pid" 2>/dev/null
 
 # Errors that name what is missing.
 printf 'FROM %s/nosuch:1\n' "$reg" >"$work/ctx/Dockerfile.no"
