@@ -357,11 +357,12 @@ int RunPush(const ImageCommandFlags& flags) {
   if (!http) return Fail(http.error());
   oci::RegistryClient registry(**http, RegistryAccess(flags.insecure_registries));
   Result<exporter::PushReport> pushed = exporter::PushImage(
-      o->root->content(), registry, name, image->manifest_json, image->manifest.media_type);
+      o->root->content(), registry, name, image->manifest_json, image->manifest.media_type,
+      MountSources(o->root->content(), *o->store, name));
   if (!pushed) return Fail(pushed.error());
-  std::printf("%s: %zu blobs uploaded (%llu bytes), %zu already there\n%s\n",
+  std::printf("%s: %zu blobs uploaded (%llu bytes), %zu mounted, %zu already there\n%s\n",
               name.FamiliarString().c_str(), pushed->uploaded,
-              static_cast<unsigned long long>(pushed->bytes), pushed->skipped,
+              static_cast<unsigned long long>(pushed->bytes), pushed->mounted, pushed->skipped,
               image->manifest.digest.ToString().c_str());
   return 0;
 }

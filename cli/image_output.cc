@@ -6,6 +6,7 @@
 #include "exporter/image_layout.h"
 #include "exporter/image_store.h"
 #include "exporter/registry_push.h"
+#include "cli/registry_access.h"
 
 namespace bt::cli {
 namespace {
@@ -195,7 +196,8 @@ Result<ExportedImage> ExportImageOutput(const OutputSpec& spec, const ImageExpor
         break;
       }
       Result<exporter::PushReport> pushed = exporter::PushImage(
-          root.content(), *ctx.registry, name, image->manifest_json, image->manifest.media_type);
+          root.content(), *ctx.registry, name, image->manifest_json, image->manifest.media_type,
+          MountSources(root.content(), *store, name));
       done = pushed ? Result<void>() : Result<void>(std::move(pushed).error().Wrap("push " + name.FamiliarString()));
     }
   } else {

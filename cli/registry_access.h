@@ -5,10 +5,20 @@
 #include <string>
 #include <vector>
 
+#include <map>
+
+#include "cache/content_store.h"
+#include "exporter/image_store.h"
 #include "oci/registry_client.h"
 
 namespace bt::cli {
 
 oci::RegistryOptions RegistryAccess(const std::vector<std::string>& insecure_registries);
+
+// For a push to `target`: the blobs that stored images of the same registry (other
+// repositories) have, each with one such repository, for cross-repository mounts.
+std::map<oci::Digest, std::string> MountSources(const cache::ContentStore& content,
+                                                const exporter::ImageStore& store,
+                                                const oci::Reference& target);
 
 }  // namespace bt::cli

@@ -13,12 +13,13 @@ namespace bt::exporter {
 
 Result<PushReport> PushImage(const cache::ContentStore& content, oci::RegistryClient& registry,
                              const oci::Reference& ref, const std::string& manifest_json,
-                             const std::string& media_type) {
+                             const std::string& media_type,
+                             const std::map<oci::Digest, std::string>& mount_from) {
   BT_ASSIGN_OR_RETURN(const oci::ImageManifest manifest, oci::ParseManifest(manifest_json));
   std::vector<oci::Descriptor> blobs = manifest.layers;
   blobs.push_back(manifest.config);
   std::vector<Result<void>> results(blobs.size());
-  std::atomic<std::size_t> uploaded{0}, skipped{0};
+  std::atomic<std::size_t> uploaded{0}, skipped{0}, mounted{0};
   std::atomic<std::uint64_t> bytes{0};
   tbb::parallel_for(std::size_t{0}, blobs.size(), [&](std::size_t i) {
     const oci::Descriptor& d = blobs[i];
@@ -27,6 +28,13 @@ Result<PushReport> PushImage(const cache::ContentStore& content, oci::RegistryCl
       if (present) {
         ++skipped;
         return {};
+      }
+      if (auto from = mount_from.find(d.digest); from != mount_from.end() && from->second != ref.path) {
+        BT_ASSIGN_OR_RETURN(const bool linked, registry.MountBlob(ref, d.digest, from->second));
+        if (linked) {
+          ++mounted;
+          return {};
+        }
       }
       BT_ASSIGN_OR_RETURN(UniqueFd fd, content.Open(d.digest));
       BT_ASSIGN_OR_RETURN(const std::uint64_t size, content.Size(d.digest));
@@ -47,7 +55,7 @@ Result<PushReport> PushImage(const cache::ContentStore& content, oci::RegistryCl
     if (!r) return std::move(r).error();
   }
   BT_TRY(registry.PutManifest(ref, manifest_json, media_type));
-  return PushReport{uploaded.load(), skipped.load(), bytes.load()};
+  return PushReport{uploaded.load(), mounted.load(), skipped.load(), bytes.load()};
 }
 
 }  // namespace bt::exporter

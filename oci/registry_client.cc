@@ -342,6 +342,22 @@ Result<bool> RegistryClient::HasBlob(const Reference& ref, const Digest& digest)
                    StatusText(ref, "blob " + digest.ToString(), r.status));
 }
 
+Result<bool> RegistryClient::MountBlob(const Reference& ref, const Digest& digest,
+                                      const std::string& from) {
+  HttpRequest request;
+  request.method = "POST";
+  request.url = "/v2/" + ref.path + "/blobs/uploads/?mount=" + UrlEncode(digest.ToString()) +
+                "&from=" + UrlEncode(from);
+  request.body = std::string();
+  BT_ASSIGN_OR_RETURN(HttpResponse r, Send(ref, std::move(request), true));
+  if (r.status == 201) return true;
+  // 202: the registry opened an upload session instead; it expires by itself.
+  if (r.status == 202) return false;
+  return MakeError(r.status == 401 || r.status == 403 ? ErrorCode::kPermissionDenied
+                                                      : ErrorCodeForStatus(r.status),
+                   StatusText(ref, "mount " + digest.ToString() + " from " + from, r.status));
+}
+
 Result<void> RegistryClient::PutBlob(const Reference& ref, const Digest& digest, std::uint64_t size,
                                      const std::function<Result<std::size_t>(char*, std::size_t)>& source) {
   HttpRequest start;

@@ -63,6 +63,9 @@ class RegistryClient {
   // manifest under ref's tag (or its digest) with its media type. Errors as above; a 4xx
   // answer to the upload or the manifest is kInvalidArgument naming the registry's reason.
   Result<bool> HasBlob(const Reference& ref, const Digest& digest);
+  // Asks the registry to link blob `digest` of its repository `from` into ref's repository
+  // (a cross-repository mount): true when it did, false when it would rather have an upload.
+  Result<bool> MountBlob(const Reference& ref, const Digest& digest, const std::string& from);
   Result<void> PutBlob(const Reference& ref, const Digest& digest, std::uint64_t size,
                        const std::function<Result<std::size_t>(char*, std::size_t)>& source);
   Result<void> PutManifest(const Reference& ref, const std::string& bytes,

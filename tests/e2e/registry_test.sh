@@ -126,10 +126,14 @@ expect_eq "--pull fetched the moved tag" "$moved" "$("$buildtool" inspect --root
 # uploads nothing, and a build's --push is pulled back unchanged by an empty root.
 "$buildtool" tag --root "$work/root" "$reg/bb:latest" "$reg/pushed:1"
 out=$("$buildtool" push --root "$work/root" "$reg/pushed:1" 2>&1)
+# Its blobs are in the registry's bb repository already (the store knows it pulled them from
+# there): mounted, not uploaded.
+grep -q "0 blobs uploaded (0 bytes), [1-9][0-9]* mounted" <<<"$out" &&
+  ok "blobs of another repository of the registry are mounted, not uploaded" || fail "mount: $out"
 expect_eq "push sends the stored image unchanged" "$("$buildtool" inspect --root "$work/root" "$reg/pushed:1" | jq -r .Digest)" \
   "$(skopeo inspect --tls-verify=false "docker://$reg/pushed:1" | jq -r .Digest)"
 out=$("$buildtool" push --root "$work/root" "$reg/pushed:1" 2>&1)
-grep -q "0 blobs uploaded (0 bytes)" <<<"$out" && ok "a second push uploads nothing" ||
+grep -q "0 blobs uploaded (0 bytes), 0 mounted" <<<"$out" && ok "a second push uploads nothing" ||
   fail "second push: $out"
 printf 'FROM %s/bb:latest\nRUN echo pushed > /q\n' "$reg" >"$work/ctx/Dockerfile.push"
 "$buildtool" build --root "$work/root" --progress plain --push -t "$reg/built:1" -f "$work/ctx/Dockerfile.push" \
