@@ -258,6 +258,30 @@ Result<std::uint64_t> ContentStore::Size(const oci::Digest& digest) const {
   return static_cast<std::uint64_t>(st.st_size);
 }
 
+Result<std::string> ContentStore::ReadAll(const oci::Digest& digest, std::size_t max_bytes,
+                                          std::string_view what) const {
+  const std::string name = std::string(what) + " " + digest.ToString();
+  Result<UniqueFd> fd = Open(digest);
+  if (!fd) {
+    Error e = std::move(fd).error();
+    if (e.code == ErrorCode::kNotFound) e.message = name + " is not in the content store";
+    return e;
+  }
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd->get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError("read", name, errno);
+    if (n == 0) return out;
+    out.append(buf, static_cast<std::size_t>(n));
+    if (out.size() > max_bytes) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       name + ": over the limit of " + std::to_string(max_bytes) + " bytes");
+    }
+  }
+}
+
 Result<void> ContentStore::Delete(const oci::Digest& digest) {
   if (::unlink(BlobPath(digest).c_str()) != 0) {
     if (errno == ENOENT) {

@@ -107,6 +107,11 @@ class ContentStore {
   bool Contains(const oci::Digest& digest) const;
   // A read-only descriptor on the blob. kNotFound when absent, kIo otherwise.
   Result<UniqueFd> Open(const oci::Digest& digest) const;
+  // A small blob whole (a manifest, a config, an index): kNotFound when absent,
+  // kInvalidArgument when it is larger than `max_bytes`, kIo on a read failure. Messages name
+  // `what` and the digest.
+  Result<std::string> ReadAll(const oci::Digest& digest, std::size_t max_bytes,
+                              std::string_view what) const;
   // The blob's size in bytes. kNotFound when absent, kDataLoss when not a regular file.
   Result<std::uint64_t> Size(const oci::Digest& digest) const;
   // Removes the blob. kNotFound when absent. Callers hold whatever lock keeps readers safe

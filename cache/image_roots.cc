@@ -13,19 +13,11 @@ namespace {
 
 constexpr int kMaxDepth = 8;  // an index of indexes of ... is never this deep in practice
 
-std::optional<std::string> ReadBlob(const ContentStore& content, const oci::Digest& d) {
-  std::ifstream in(content.BlobPath(d), std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 void Reach(const ContentStore& content, const oci::Descriptor& d, int depth,
            std::set<oci::Digest>* out) {
   if (!out->insert(d.digest).second || depth > kMaxDepth) return;
   if (!oci::IsIndexMediaType(d.media_type) && !oci::IsManifestMediaType(d.media_type)) return;
-  const std::optional<std::string> text = ReadBlob(content, d.digest);
+  Result<std::string> text = content.ReadAll(d.digest, oci::kMaxManifestBytes, "manifest");
   if (!text) return;
   if (oci::IsIndexMediaType(d.media_type)) {
     Result<oci::ImageIndex> index = oci::ParseIndex(*text);
@@ -47,13 +39,11 @@ std::set<oci::Digest> BlobsOf(const ContentStore& content, const oci::Descriptor
   return out;
 }
 
-Result<std::set<oci::Digest>> ImageStoreBlobs(const std::string& root_path,
-                                              const ContentStore& content) {
-  std::set<oci::Digest> out;
+Result<std::optional<oci::ImageIndex>> ReadImageStoreIndex(const std::string& root_path) {
   const std::string file = root_path + "/images/index.json";
   std::ifstream in(file);
   if (!in) {
-    if (::access(file.c_str(), F_OK) != 0) return out;
+    if (::access(file.c_str(), F_OK) != 0) return std::optional<oci::ImageIndex>();
     return ErrnoError("open", file, errno);
   }
   std::stringstream text;
@@ -64,6 +54,14 @@ Result<std::set<oci::Digest>> ImageStoreBlobs(const std::string& root_path,
     e.code = ErrorCode::kDataLoss;
     return e;
   }
+  return std::optional<oci::ImageIndex>(std::move(*index));
+}
+
+Result<std::set<oci::Digest>> ImageStoreBlobs(const std::string& root_path,
+                                              const ContentStore& content) {
+  std::set<oci::Digest> out;
+  BT_ASSIGN_OR_RETURN(const std::optional<oci::ImageIndex> index, ReadImageStoreIndex(root_path));
+  if (!index) return out;
   for (const oci::Descriptor& d : index->manifests) Reach(content, d, 0, &out);
   return out;
 }

@@ -3,10 +3,9 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "cache/image_roots.h"
 #include "cache/lease.h"
@@ -18,8 +17,8 @@
 #include "exporter/image_store.h"
 #include "exporter/registry_pull.h"
 #include "exporter/registry_push.h"
-#include "oci/http_client.h"
 #include "exporter/store_resolver.h"
+#include "oci/http_client.h"
 
 namespace bt::cli {
 namespace {
@@ -37,23 +36,14 @@ int Usage(const Error& e) {
   return kExitUsage;
 }
 
-Result<std::string> ReadBlob(cache::CacheRoot& root, const oci::Digest& d) {
-  if (!root.content().Contains(d)) {
-    return MakeError(ErrorCode::kDataLoss, "blob " + d.ToString() + " is missing from the content store");
-  }
-  std::ifstream in(root.content().BlobPath(d), std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // The stored image as a BuiltImage (what the layout writer takes): an index is followed to
 // the host platform's manifest.
 Result<exporter::BuiltImage> LoadStored(cache::CacheRoot& root, const oci::Descriptor& top) {
   oci::Descriptor desc = top;
   for (int depth = 0; oci::IsIndexMediaType(desc.media_type); ++depth) {
     if (depth >= 8) return MakeError(ErrorCode::kInvalidArgument, "indexes nested too deep");
-    BT_ASSIGN_OR_RETURN(const std::string text, ReadBlob(root, desc.digest));
+    BT_ASSIGN_OR_RETURN(const std::string text,
+                        root.content().ReadAll(desc.digest, oci::kMaxManifestBytes, "manifest"));
     BT_ASSIGN_OR_RETURN(const oci::ImageIndex index, oci::ParseIndex(text));
     std::optional<oci::Descriptor> pick =
         exporter::PickPlatform(index, oci::Platform{"linux", "amd64", ""});
@@ -61,9 +51,11 @@ Result<exporter::BuiltImage> LoadStored(cache::CacheRoot& root, const oci::Descr
     desc = *pick;
   }
   exporter::BuiltImage image;
-  BT_ASSIGN_OR_RETURN(image.manifest_json, ReadBlob(root, desc.digest));
+  BT_ASSIGN_OR_RETURN(image.manifest_json,
+                      root.content().ReadAll(desc.digest, oci::kMaxManifestBytes, "manifest"));
   BT_ASSIGN_OR_RETURN(const oci::ImageManifest manifest, oci::ParseManifest(image.manifest_json));
-  BT_ASSIGN_OR_RETURN(image.config_json, ReadBlob(root, manifest.config.digest));
+  BT_ASSIGN_OR_RETURN(image.config_json, root.content().ReadAll(manifest.config.digest,
+                                                                oci::kMaxConfigBytes, "config"));
   image.manifest = desc;
   image.manifest.annotations.clear();
   image.config = manifest.config;
@@ -123,9 +115,9 @@ Result<void> HoldImages(cache::CacheRoot& root, cache::Lease& lease,
   }));
   for (const oci::Digest& d : blobs) {
     if (!root.content().Contains(d)) {
-      return MakeError(ErrorCode::kUnavailable,
-                       "blob " + d.ToString() + " was pruned while it was being added: run the "
-                       "command again");
+      return MakeError(ErrorCode::kUnavailable, "blob " + d.ToString() +
+                                                    " was pruned while it was being added: run the "
+                                                    "command again");
     }
   }
   return {};
@@ -169,8 +161,8 @@ int RunImages(const ImageCommandFlags& flags) {
       bare.tag.clear();
       bare.digest.reset();
       repo = bare.FamiliarString();
-      if (const std::size_t colon = repo.rfind(':'); colon != std::string::npos &&
-                                                     repo.find('/', colon) == std::string::npos) {
+      if (const std::size_t colon = repo.rfind(':');
+          colon != std::string::npos && repo.find('/', colon) == std::string::npos) {
         repo.erase(colon);
       }
     }
@@ -186,7 +178,8 @@ int RunImages(const ImageCommandFlags& flags) {
 }
 
 int RunTag(const ImageCommandFlags& flags) {
-  if (flags.names.size() != 2) return Usage(MakeError(ErrorCode::kInvalidArgument, "tag SOURCE TARGET"));
+  if (flags.names.size() != 2)
+    return Usage(MakeError(ErrorCode::kInvalidArgument, "tag SOURCE TARGET"));
   Result<std::vector<oci::Reference>> names = ParseNames(flags.names);
   if (!names) return Usage(names.error());
   Result<Opened> o = Open(flags.root);
@@ -245,9 +238,11 @@ int RunInspect(const ImageCommandFlags& flags) {
 }
 
 int RunSave(const ImageCommandFlags& flags) {
-  if (flags.names.empty()) return Usage(MakeError(ErrorCode::kInvalidArgument, "save NAME... -o FILE"));
+  if (flags.names.empty())
+    return Usage(MakeError(ErrorCode::kInvalidArgument, "save NAME... -o FILE"));
   if (flags.format != "oci" && flags.format != "docker") {
-    return Usage(MakeError(ErrorCode::kInvalidArgument, "--format " + flags.format + ": oci or docker"));
+    return Usage(
+        MakeError(ErrorCode::kInvalidArgument, "--format " + flags.format + ": oci or docker"));
   }
   Result<std::vector<oci::Reference>> names = ParseNames(flags.names);
   if (!names) return Usage(names.error());
@@ -258,7 +253,8 @@ int RunSave(const ImageCommandFlags& flags) {
   for (const oci::Reference& n : *names) {
     Result<std::optional<exporter::StoredImage>> found = o->store->Find(n);
     if (!found) return Fail(found.error());
-    if (!*found) return Fail(MakeError(ErrorCode::kNotFound, "no such image: " + n.FamiliarString()));
+    if (!*found)
+      return Fail(MakeError(ErrorCode::kNotFound, "no such image: " + n.FamiliarString()));
     if (digest && *digest != (*found)->manifest.digest) {
       return Fail(MakeError(ErrorCode::kInvalidArgument,
                             "save writes one image per archive; these names are different images"));
@@ -345,12 +341,15 @@ int RunPush(const ImageCommandFlags& flags) {
   Result<std::vector<oci::Reference>> names = ParseNames(flags.names);
   if (!names) return Usage(names.error());
   const oci::Reference& name = (*names)[0];
-  if (name.tag.empty()) return Usage(MakeError(ErrorCode::kInvalidArgument, "push " + name.ToString() + ": needs a tag"));
+  if (name.tag.empty())
+    return Usage(
+        MakeError(ErrorCode::kInvalidArgument, "push " + name.ToString() + ": needs a tag"));
   Result<Opened> o = Open(flags.root);
   if (!o) return Fail(o.error());
   Result<std::optional<exporter::StoredImage>> found = o->store->Find(name);
   if (!found) return Fail(found.error());
-  if (!*found) return Fail(MakeError(ErrorCode::kNotFound, "no such image: " + name.FamiliarString()));
+  if (!*found)
+    return Fail(MakeError(ErrorCode::kNotFound, "no such image: " + name.FamiliarString()));
   Result<exporter::BuiltImage> image = LoadStored(*o->root, (*found)->manifest);
   if (!image) return Fail(image.error());
   Result<std::unique_ptr<oci::HttpClient>> http = oci::HttpClient::Create();
@@ -376,10 +375,14 @@ int RunLogin(const ImageCommandFlags& flags) {
     char buf[4096];
     const std::size_t n = std::fread(buf, 1, sizeof buf, stdin);
     password.assign(buf, n);
-    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
+      password.pop_back();
   }
-  if (password.empty()) return Usage(MakeError(ErrorCode::kInvalidArgument, "login: no password (-p or --password-stdin)"));
-  const std::string host = flags.names[0] == "https://index.docker.io/v1/" ? "docker.io" : flags.names[0];
+  if (password.empty())
+    return Usage(
+        MakeError(ErrorCode::kInvalidArgument, "login: no password (-p or --password-stdin)"));
+  const std::string host =
+      flags.names[0] == "https://index.docker.io/v1/" ? "docker.io" : flags.names[0];
   Result<std::unique_ptr<oci::HttpClient>> http = oci::HttpClient::Create();
   if (!http) return Fail(http.error());
   oci::RegistryOptions options = RegistryAccess(flags.insecure_registries);
@@ -400,7 +403,8 @@ int RunLogout(const ImageCommandFlags& flags) {
   const oci::CredentialStore store = oci::CredentialStore::FromEnvironment();
   Result<bool> erased = store.Erase(flags.names[0]);
   if (!erased) return Fail(erased.error());
-  std::printf(*erased ? "Removed login credentials for %s\n" : "Not logged in to %s\n", flags.names[0].c_str());
+  std::printf(*erased ? "Removed login credentials for %s\n" : "Not logged in to %s\n",
+              flags.names[0].c_str());
   return 0;
 }
 

@@ -4,11 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "base/atomic_file.h"
 #include "base/file_lock.h"
+#include "cache/image_roots.h"
 
 namespace bt::exporter {
 namespace {
@@ -43,7 +42,7 @@ Result<ImageStore> ImageStore::Open(const std::string& root_path) {
       return ErrnoError("symlink", blobs, errno);
     }
   }
-  ImageStore store(path);
+  ImageStore store(root_path, path);
   if (::access((path + "/oci-layout").c_str(), F_OK) != 0) {
     BT_TRY(WriteNew(path + "/oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}"));
   }
@@ -59,18 +58,9 @@ Result<ImageStore> ImageStore::Open(const std::string& root_path) {
 }
 
 Result<oci::ImageIndex> ImageStore::ReadIndex() const {
-  const std::string file = path_ + "/index.json";
-  std::ifstream in(file);
-  if (!in) return ErrnoError("open", file, errno);
-  std::stringstream text;
-  text << in.rdbuf();
-  Result<oci::ImageIndex> index = oci::ParseIndex(text.str());
-  if (!index) {
-    Error e = std::move(index).error().Wrap("image store " + file);
-    e.code = ErrorCode::kDataLoss;
-    return e;
-  }
-  return index;
+  BT_ASSIGN_OR_RETURN(std::optional<oci::ImageIndex> index, cache::ReadImageStoreIndex(root_path_));
+  if (!index) return ErrnoError("open", path_ + "/index.json", ENOENT);
+  return std::move(*index);
 }
 
 Result<void> ImageStore::WriteIndex(const oci::ImageIndex& index) {

@@ -43,11 +43,13 @@ class ImageStore {
   const std::string& path() const { return path_; }  // <root>/images
 
  private:
-  explicit ImageStore(std::string path) : path_(std::move(path)) {}
+  ImageStore(std::string root_path, std::string path)
+      : root_path_(std::move(root_path)), path_(std::move(path)) {}
   Result<oci::ImageIndex> ReadIndex() const;
   Result<void> WriteIndex(const oci::ImageIndex& index);
 
-  std::string path_;
+  std::string root_path_;  // the cache root
+  std::string path_;       // <root>/images
 };
 
 }  // namespace bt::exporter

@@ -3,8 +3,6 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <fstream>
-#include <sstream>
 
 #include "exporter/registry_pull.h"
 #include "oci/manifest.h"
@@ -12,25 +10,7 @@
 namespace bt::exporter {
 namespace {
 
-constexpr int kMaxIndexDepth = 8;                  // SECURITY.md decision 7
-constexpr std::size_t kMaxConfigBytes = 16u << 20;  // idem
-
-Result<std::string> ReadBlob(const cache::ContentStore& content, const oci::Digest& d,
-                             std::size_t max_bytes, const std::string& what) {
-  if (!content.Contains(d)) {
-    return MakeError(ErrorCode::kDataLoss, what + " " + d.ToString() + " is missing from the content store");
-  }
-  BT_ASSIGN_OR_RETURN(const std::uint64_t size, content.Size(d));
-  if (size > max_bytes) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     what + " " + d.ToString() + ": " + std::to_string(size) + " bytes, over " +
-                         std::to_string(max_bytes));
-  }
-  std::ifstream in(content.BlobPath(d), std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+constexpr int kMaxIndexDepth = 8;  // SECURITY.md decision 7
 
 }  // namespace
 
@@ -85,7 +65,7 @@ Result<oci::ResolvedImage> StoreImageResolver::FromStore(const oci::Reference& r
   if (ref.digest) {
     top.digest = *ref.digest;
     BT_ASSIGN_OR_RETURN(const std::string text,
-                        ReadBlob(*content_, top.digest, oci::kMaxManifestBytes, name + ": manifest"));
+                        content_->ReadAll(top.digest, oci::kMaxManifestBytes, name + ": manifest"));
     // What it is, from its own mediaType: an index or a manifest.
     top.media_type = oci::ParseIndex(text) ? std::string(oci::media_type::kOciIndex)
                                            : std::string(oci::media_type::kOciManifest);
@@ -94,7 +74,8 @@ Result<oci::ResolvedImage> StoreImageResolver::FromStore(const oci::Reference& r
     if (!stored) {
       return MakeError(ErrorCode::kNotFound,
                        "image " + ref.FamiliarString() + " is not in the local image store (" +
-                           store_->path() + "): build it with -t, add it with `buildtool load` "
+                           store_->path() +
+                           "): build it with -t, add it with `buildtool load` "
                            "or `buildtool import`, or pull it");
     }
     top = stored->manifest;
@@ -102,24 +83,27 @@ Result<oci::ResolvedImage> StoreImageResolver::FromStore(const oci::Reference& r
   oci::Descriptor manifest_desc = top;
   for (int depth = 0; oci::IsIndexMediaType(manifest_desc.media_type); ++depth) {
     if (depth >= kMaxIndexDepth) {
-      return MakeError(ErrorCode::kInvalidArgument, name + ": indexes nested deeper than " +
-                                                        std::to_string(kMaxIndexDepth));
+      return MakeError(ErrorCode::kInvalidArgument,
+                       name + ": indexes nested deeper than " + std::to_string(kMaxIndexDepth));
     }
-    BT_ASSIGN_OR_RETURN(const std::string text, ReadBlob(*content_, manifest_desc.digest,
-                                                         oci::kMaxManifestBytes, name + ": index"));
+    BT_ASSIGN_OR_RETURN(
+        const std::string text,
+        content_->ReadAll(manifest_desc.digest, oci::kMaxManifestBytes, name + ": index"));
     BT_ASSIGN_OR_RETURN(const oci::ImageIndex index, oci::ParseIndex(text));
     std::optional<oci::Descriptor> pick = PickPlatform(index, platform);
     if (!pick) {
-      return MakeError(ErrorCode::kNotFound,
-                       "image " + ref.FamiliarString() + " has no " + platform.ToString() + " variant");
+      return MakeError(ErrorCode::kNotFound, "image " + ref.FamiliarString() + " has no " +
+                                                 platform.ToString() + " variant");
     }
     manifest_desc = *pick;
   }
-  BT_ASSIGN_OR_RETURN(const std::string text, ReadBlob(*content_, manifest_desc.digest,
-                                                       oci::kMaxManifestBytes, name + ": manifest"));
+  BT_ASSIGN_OR_RETURN(
+      const std::string text,
+      content_->ReadAll(manifest_desc.digest, oci::kMaxManifestBytes, name + ": manifest"));
   BT_ASSIGN_OR_RETURN(const oci::ImageManifest manifest, oci::ParseManifest(text));
-  BT_ASSIGN_OR_RETURN(const std::string config_text, ReadBlob(*content_, manifest.config.digest,
-                                                              kMaxConfigBytes, name + ": config"));
+  BT_ASSIGN_OR_RETURN(
+      const std::string config_text,
+      content_->ReadAll(manifest.config.digest, oci::kMaxConfigBytes, name + ": config"));
   BT_ASSIGN_OR_RETURN(oci::ImageConfig config, oci::ParseImageConfig(config_text));
   oci::ResolvedImage resolved;
   resolved.reference = ref;

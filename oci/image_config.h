@@ -66,6 +66,9 @@ struct ImageConfig {
   auto operator<=>(const ImageConfig&) const = default;
 };
 
+// The most an image config may weigh (SECURITY.md decision 7).
+inline constexpr std::size_t kMaxConfigBytes = 16u << 20;
+
 // Parses an image config (OCI or Docker). Unknown fields are ignored; a known field of the
 // wrong type, an invalid digest or more than max_bytes of input is kInvalidArgument.
 Result<ImageConfig> ParseImageConfig(std::string_view json, std::size_t max_bytes = 16u << 20);

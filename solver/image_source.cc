@@ -3,12 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "base/unique_fd.h"
 #include "cache/snapshot/layer_apply.h"
 #include "cache/snapshot/layer_memo.h"
+#include "cache/snapshot/layer_snapshot.h"
 #include "oci/image_config.h"
 #include "oci/manifest.h"
 #include "solver/active_snapshot.h"
@@ -16,28 +14,14 @@
 namespace bt::solver {
 namespace {
 
-Result<std::string> ReadBlob(const cache::ContentStore& content, const oci::Digest& d,
-                             std::size_t max_bytes, const std::string& what) {
-  if (!content.Contains(d)) {
-    return MakeError(ErrorCode::kNotFound, what + " " + d.ToString() + " is not in the content store");
-  }
-  BT_ASSIGN_OR_RETURN(const std::uint64_t size, content.Size(d));
-  if (size > max_bytes) {
-    return MakeError(ErrorCode::kInvalidArgument, what + " " + d.ToString() + ": " +
-                                                      std::to_string(size) + " bytes, over " +
-                                                      std::to_string(max_bytes));
-  }
-  std::ifstream in(content.BlobPath(d), std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 cache::LayerEncoding EncodingOf(oci::LayerCompression c) {
   switch (c) {
-    case oci::LayerCompression::kGzip: return cache::LayerEncoding::kGzip;
-    case oci::LayerCompression::kZstd: return cache::LayerEncoding::kZstd;
-    case oci::LayerCompression::kUncompressed: break;
+    case oci::LayerCompression::kGzip:
+      return cache::LayerEncoding::kGzip;
+    case oci::LayerCompression::kZstd:
+      return cache::LayerEncoding::kZstd;
+    case oci::LayerCompression::kUncompressed:
+      break;
   }
   return cache::LayerEncoding::kPlain;
 }
@@ -50,16 +34,18 @@ Result<std::vector<StepOutput>> UnpackImage(const StepContext& ctx, const ir::Im
   // Held before being read, so that a prune (after an rmi) cannot take them meanwhile; each
   // read then finds its blob or says it is missing.
   if (ctx.hold_blobs) BT_TRY(ctx.hold_blobs({image.manifest_digest}));
-  BT_ASSIGN_OR_RETURN(const std::string text, ReadBlob(root.content(), image.manifest_digest,
-                                                       oci::kMaxManifestBytes, what + ": manifest"));
+  BT_ASSIGN_OR_RETURN(
+      const std::string text,
+      root.content().ReadAll(image.manifest_digest, oci::kMaxManifestBytes, what + ": manifest"));
   BT_ASSIGN_OR_RETURN(const oci::ImageManifest manifest, oci::ParseManifest(text));
   if (ctx.hold_blobs) {
     std::vector<oci::Digest> blobs{manifest.config.digest};
     for (const oci::Descriptor& l : manifest.layers) blobs.push_back(l.digest);
     BT_TRY(ctx.hold_blobs(blobs));
   }
-  BT_ASSIGN_OR_RETURN(const std::string config_text,
-                      ReadBlob(root.content(), manifest.config.digest, 16u << 20, what + ": config"));
+  BT_ASSIGN_OR_RETURN(
+      const std::string config_text,
+      root.content().ReadAll(manifest.config.digest, oci::kMaxConfigBytes, what + ": config"));
   BT_ASSIGN_OR_RETURN(const oci::ImageConfig config, oci::ParseImageConfig(config_text));
   if (config.diff_ids.size() != manifest.layers.size()) {
     return MakeError(ErrorCode::kInvalidArgument,
@@ -72,9 +58,9 @@ Result<std::vector<StepOutput>> UnpackImage(const StepContext& ctx, const ir::Im
   for (const oci::Descriptor& layer : manifest.layers) {
     if (ctx.Stopping()) return MakeError(ErrorCode::kCancelled, "the build is stopping");
     if (!oci::LayerCompressionOf(layer.media_type)) {
-      return MakeError(ErrorCode::kInvalidArgument,
-                       what + ": layer " + layer.digest.ToString() + " has media type " +
-                           layer.media_type + ", not a tar layer");
+      return MakeError(ErrorCode::kInvalidArgument, what + ": layer " + layer.digest.ToString() +
+                                                        " has media type " + layer.media_type +
+                                                        ", not a tar layer");
     }
     Result<UniqueFd> opened = root.content().Open(layer.digest);
     if (!opened) {
@@ -84,37 +70,25 @@ Result<std::vector<StepOutput>> UnpackImage(const StepContext& ctx, const ir::Im
     UniqueFd blob = std::move(*opened);
     BT_ASSIGN_OR_RETURN(ActiveSnapshot active,
                         ActiveSnapshot::Prepare(ctx, parent, cache::PrepareFor::kDiff));
-    const std::string diff = store.DiffPath(active.id());
-    UniqueFd diff_fd(::open(diff.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!diff_fd.valid()) return ErrnoError("open", diff, errno);
-    std::vector<UniqueFd> lowers;
-    std::vector<int> lower_fds;
-    if (parent) {
-      BT_ASSIGN_OR_RETURN(const std::vector<std::string> chain, store.Chain(*parent));
-      for (const std::string& lower : chain) {
-        const std::string path = store.DiffPath(lower);
-        UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!fd.valid()) return ErrnoError("open", path, errno);
-        lower_fds.push_back(fd.get());
-        lowers.push_back(std::move(fd));
-      }
-    }
+    BT_ASSIGN_OR_RETURN(cache::LayerTarget target,
+                        cache::OpenLayerTarget(store, active.id(), parent));
     cache::ApplyOptions options;
     options.max_bytes = kMaxLayerBytes;
     options.max_entries = kMaxLayerEntries;
     const std::size_t index = static_cast<std::size_t>(&layer - manifest.layers.data());
     cache::LayerStream stream(blob.get(), EncodingOf(*oci::LayerCompressionOf(layer.media_type)));
     Result<cache::ApplyStats> applied =
-        cache::ApplyLayerStream(stream, diff_fd.get(), lower_fds, options);
-    if (!applied) return std::move(applied).error().Wrap(what + ": layer " + layer.digest.ToString());
+        cache::ApplyLayerStream(stream, target.diff.get(), target.lower_fds, options);
+    if (!applied)
+      return std::move(applied).error().Wrap(what + ": layer " + layer.digest.ToString());
     // The compressed digest was checked when the blob was stored; the uncompressed one (what
     // the config lists, and what an image built on this one will list) only now.
     BT_ASSIGN_OR_RETURN(const oci::Digest diff_id, stream.Finish());
     if (diff_id != config.diff_ids[index]) {
-      return MakeError(ErrorCode::kDataLoss,
-                       what + ": layer " + layer.digest.ToString() + " unpacks to " +
-                           diff_id.ToString() + ", and the config says " +
-                           config.diff_ids[index].ToString());
+      return MakeError(ErrorCode::kDataLoss, what + ": layer " + layer.digest.ToString() +
+                                                 " unpacks to " + diff_id.ToString() +
+                                                 ", and the config says " +
+                                                 config.diff_ids[index].ToString());
     }
     cache::LayerMemo memo;
     memo.digest = layer.digest;

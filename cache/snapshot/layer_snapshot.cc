@@ -9,28 +9,34 @@
 
 namespace bt::cache {
 
+Result<LayerTarget> OpenLayerTarget(const SnapshotStore& store, const std::string& id,
+                                    const std::optional<std::string>& parent) {
+  LayerTarget target;
+  const std::string diff = store.DiffPath(id);
+  target.diff.Reset(::open(diff.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!target.diff.valid()) return ErrnoError("open", diff, errno);
+  if (parent) {
+    BT_ASSIGN_OR_RETURN(const std::vector<std::string> chain, store.Chain(*parent));
+    for (const std::string& lower : chain) {
+      const std::string path = store.DiffPath(lower);
+      UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!fd.valid()) return ErrnoError("open", path, errno);
+      target.lower_fds.push_back(fd.get());
+      target.lowers.push_back(std::move(fd));
+    }
+  }
+  return target;
+}
+
 Result<AppliedLayer> ApplyLayerAsSnapshot(SnapshotStore& store,
                                           const std::optional<std::string>& parent, int layer_fd,
                                           const ApplyOptions& options) {
   BT_ASSIGN_OR_RETURN(std::string id, store.Prepare(parent));
   // Everything below either commits the snapshot or removes it.
   const auto apply = [&]() -> Result<ApplyStats> {
-    const std::string diff = store.DiffPath(id);
-    UniqueFd diff_fd(::open(diff.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!diff_fd.valid()) return ErrnoError("open", diff, errno);
-    std::vector<UniqueFd> lowers;
-    std::vector<int> lower_fds;
-    if (parent) {
-      BT_ASSIGN_OR_RETURN(std::vector<std::string> chain, store.Chain(*parent));
-      for (const std::string& lower : chain) {
-        const std::string path = store.DiffPath(lower);
-        UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!fd.valid()) return ErrnoError("open", path, errno);
-        lower_fds.push_back(fd.get());
-        lowers.push_back(std::move(fd));
-      }
-    }
-    BT_ASSIGN_OR_RETURN(ApplyStats stats, ApplyLayer(layer_fd, diff_fd.get(), lower_fds, options));
+    BT_ASSIGN_OR_RETURN(LayerTarget target, OpenLayerTarget(store, id, parent));
+    BT_ASSIGN_OR_RETURN(ApplyStats stats,
+                        ApplyLayer(layer_fd, target.diff.get(), target.lower_fds, options));
     BT_TRY(store.Commit(id));
     return stats;
   };

@@ -5,8 +5,10 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
+#include "base/unique_fd.h"
 #include "cache/snapshot/layer_apply.h"
 #include "cache/snapshot/snapshot_store.h"
 
@@ -16,6 +18,16 @@ struct AppliedLayer {
   std::string snapshot_id;
   ApplyStats stats;
 };
+
+// The diff directories a layer is applied against: the snapshot's own (to write) and its
+// parent chain's, top first (to look through), each opened with O_NOFOLLOW.
+struct LayerTarget {
+  UniqueFd diff;
+  std::vector<UniqueFd> lowers;
+  std::vector<int> lower_fds;  // lowers' descriptors, for ApplyLayer
+};
+Result<LayerTarget> OpenLayerTarget(const SnapshotStore& store, const std::string& id,
+                                    const std::optional<std::string>& parent);
 
 // Reads the layer from layer_fd (uncompressed, gzip or zstd). Errors are ApplyLayer's.
 Result<AppliedLayer> ApplyLayerAsSnapshot(SnapshotStore& store,

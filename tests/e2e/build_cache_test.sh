@@ -132,8 +132,24 @@ expect_eq "the changed artifact is in the output" "right v9" "$(cat "$work/conte
 build -f "$ctx/Dockerfile.content" --no-cache
 expect_eq "--no-cache runs every step, content keys or not" 4 "$(echo "$ran" | tr '|' '\n' | grep -c .)"
 
-# Two independent stages copying big files: each starts before the other finishes.
-cat >"$ctx/Dockerfile.parallel" <<'EOF'
+# Two independent stages: each starts before the other finishes. Where RUN can sandbox, each
+# stage sleeps a second, so the overlap does not depend on how fast a loaded machine copies;
+# elsewhere they copy big files.
+if [ "$(id -u)" = 0 ] && awk '$5 == "/" {found=1} END {exit !found}' /proc/self/mountinfo; then
+  sh "$(dirname "$0")/../example/make-busybox-rootfs.sh" "$work/bb" >/dev/null
+  cat >"$ctx/Dockerfile.parallel" <<'EOF'
+FROM bb AS one
+RUN sleep 1 && echo one > /big
+FROM bb AS two
+RUN sleep 1 && echo two > /big
+FROM scratch
+COPY --from=one /big /one
+COPY --from=two /big /two
+EOF
+  build -f "$ctx/Dockerfile.parallel" --jobs 2 --network none --build-context "bb=$work/bb"
+  pattern='RUN sleep'
+else
+  cat >"$ctx/Dockerfile.parallel" <<'EOF'
 FROM scratch AS one
 COPY big1 /big
 FROM scratch AS two
@@ -142,14 +158,15 @@ FROM scratch
 COPY --from=one /big /one
 COPY --from=two /big /two
 EOF
-head -c 150000000 /dev/zero >"$ctx/big1"
-head -c 150000000 /dev/zero | tr '\0' 'x' >"$ctx/big2"
-touch -d '2020-01-01' "$ctx/big1" "$ctx/big2"
-build -f "$ctx/Dockerfile.parallel" --jobs 2
-order=$(jq -r 'select(.type == "vertex" and (.name | test("COPY big"))) | "\(.state) \(.name | sub("^\\[[^]]*\\] "; ""))"' \
-  "$work/events" | paste -sd '|')
+  head -c 150000000 /dev/zero >"$ctx/big1"
+  head -c 150000000 /dev/zero | tr '\0' 'x' >"$ctx/big2"
+  touch -d '2020-01-01' "$ctx/big1" "$ctx/big2"
+  build -f "$ctx/Dockerfile.parallel" --jobs 2
+  pattern='COPY big'
+fi
+order=$(jq -r --arg p "$pattern" 'select(.type == "vertex" and (.name | test($p))) | .state' "$work/events" | paste -sd '|')
 case "$order" in
-  "started COPY big"?" /big|started COPY big"?" /big|"*) echo "ok   independent stages overlap ($order)" ;;
+  started\|started\|*) echo "ok   independent stages overlap ($order)" ;;
   *) fail "independent stages did not overlap: $order" ;;
 esac
 
