@@ -17,8 +17,12 @@ reps=${2:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 shared=$(cd "$here/../../../shared" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/bt-bench-registry.XXXXXX")
-port=$((20000 + RANDOM % 20000))
-trap '"$shared/bench/registry.sh" stop "$work/registry" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+port=$((20000 + RANDOM % 20000))  # and the next 2 x REPS + 1
+cleanup() {
+  for d in "$work"/reg-*; do [ -d "$d" ] && "$shared/bench/registry.sh" stop "$d" >/dev/null 2>&1; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
 . "$here/bench_lib.sh"
 
 time_ms() {  # CMD...: runs it, prints its wall time in ms
@@ -48,17 +52,21 @@ archive_bytes=$(stat -c %s "$work/export.tar")
 "$buildtool" save --root "$root" big:1 -o "$work/big-oci.tar"
 mkdir -p "$work/big" && tar -xf "$work/big-oci.tar" -C "$work/big"
 
-"$shared/bench/registry.sh" start "$work/registry" "$port" >/dev/null
-reg=127.0.0.1:$port
-
+# Each push goes to an empty registry of its own (two per rep: one per tool), so that neither
+# finds the other's blobs and nothing is mounted or skipped; each pull reads its own push back.
 bt_push=() sk_push=() bt_pull=() sk_pull=()
 for i in $(seq 1 "$reps"); do
-  "$buildtool" tag --root "$root" big:1 "$reg/bt$i:1"
-  bt_push+=("$(time_ms "$buildtool" push --root "$root" "$reg/bt$i:1")")
-  sk_push+=("$(time_ms skopeo copy --dest-tls-verify=false "oci:$work/big:1" "docker://$reg/sk$i:1")")
+  bt_port=$((port + 2 * i)) sk_port=$((port + 2 * i + 1))
+  "$shared/bench/registry.sh" start "$work/reg-bt$i" "$bt_port" >/dev/null
+  "$shared/bench/registry.sh" start "$work/reg-sk$i" "$sk_port" >/dev/null
+  "$buildtool" tag --root "$root" big:1 "127.0.0.1:$bt_port/big:1"
+  bt_push+=("$(time_ms "$buildtool" push --root "$root" "127.0.0.1:$bt_port/big:1")")
+  sk_push+=("$(time_ms skopeo copy --dest-tls-verify=false "oci:$work/big:1" "docker://127.0.0.1:$sk_port/big:1")")
   rm -rf "$work/pullroot" "$work/skpull"
-  bt_pull+=("$(time_ms "$buildtool" pull --root "$work/pullroot" "$reg/bt$i:1")")
-  sk_pull+=("$(time_ms skopeo copy --src-tls-verify=false "docker://$reg/sk$i:1" "oci:$work/skpull:1")")
+  bt_pull+=("$(time_ms "$buildtool" pull --root "$work/pullroot" "127.0.0.1:$bt_port/big:1")")
+  sk_pull+=("$(time_ms skopeo copy --src-tls-verify=false "docker://127.0.0.1:$sk_port/big:1" "oci:$work/skpull:1")")
+  "$shared/bench/registry.sh" stop "$work/reg-bt$i" >/dev/null 2>&1 || true
+  "$shared/bench/registry.sh" stop "$work/reg-sk$i" >/dev/null 2>&1 || true
 done
 m() { printf '%s\n' "$@" | median; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 1) }'; }
