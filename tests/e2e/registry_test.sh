@@ -22,9 +22,20 @@ done
 if [ "$(id -u)" != 0 ]; then echo "SKIPPED: needs root (RUN in the sandbox)"; exit 0; fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bt-e2e-registry.XXXXXX")
-registry_pid=
-cleanup() { [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+registry_pids=()
+cleanup() { for p in "${registry_pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
+
+# start_registry CONFIG READY_CMD...: serves CONFIG in the background and waits (5 s at most)
+# until READY_CMD succeeds; the registry is stopped when the test ends.
+start_registry() {
+  local config=$1; shift
+  docker-registry serve "$config" >"$config.log" 2>&1 &
+  registry_pids+=($!)
+  for _ in $(seq 1 50); do "$@" && return 0; sleep 0.1; done
+  echo "FAILED: the registry of $config did not start: $(tail -n 3 "$config.log")"; exit 1
+}
+answers() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$2")" = "$1" ]; }  # STATUS URL
 
 # A registry on a free loopback port.
 for _ in $(seq 1 20); do
@@ -43,12 +54,7 @@ storage:
 http:
   addr: 127.0.0.1:$port
 EOF
-docker-registry serve "$work/config.yml" >"$work/registry.log" 2>&1 &
-registry_pid=$!
-for _ in $(seq 1 50); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v2/")" = 200 ] && break
-  sleep 0.1
-done
+start_registry "$work/config.yml" answers 200 "http://127.0.0.1:$port/v2/"
 reg=127.0.0.1:$port
 
 # The base: busybox-static's rootfs, imported and saved by buildtool, pushed by skopeo (which
@@ -158,12 +164,7 @@ auth:
     realm: buildtool-test
     path: $work/htpasswd
 EOF
-docker-registry serve "$work/auth.yml" >"$work/auth.log" 2>&1 &
-auth_pid=$!
-for _ in $(seq 1 50); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$auth_port/v2/")" = 401 ] && break
-  sleep 0.1
-done
+start_registry "$work/auth.yml" answers 401 "http://127.0.0.1:$auth_port/v2/"
 areg=127.0.0.1:$auth_port
 export DOCKER_CONFIG=$work/docker-config
 skopeo copy -q --dest-tls-verify=false --dest-creds builder:s3cret "oci-archive:$work/bb-oci.tar" "docker://$areg/private:1"
@@ -186,7 +187,6 @@ expect_eq "push with the login" 0 "$?"
 "$buildtool" logout "$areg" >/dev/null
 expect_eq "logout forgets it" null "$(jq -r --arg h "$areg" '.auths[$h].auth // null' "$DOCKER_CONFIG/config.json")"
 unset DOCKER_CONFIG
-kill "$auth_pid" 2>/dev/null
 
 # A registry that speaks only TLS, with a certificate from a CA the test makes, given to
 # buildtool as docker keeps such CAs (<certs.d>/<HOST:PORT>/ca.crt, here BUILDTOOL_CERTS_DIR).
@@ -203,12 +203,7 @@ cat >>"$work/tls.yml" <<EOF
     certificate: $work/tls.crt
     key: $work/tls.key
 EOF
-docker-registry serve "$work/tls.yml" >"$work/tls.log" 2>&1 &
-tls_pid=$!
-for _ in $(seq 1 50); do
-  curl -s --cacert "$work/ca.crt" -o /dev/null "https://127.0.0.1:$tls_port/v2/" && break
-  sleep 0.1
-done
+start_registry "$work/tls.yml" curl -s --cacert "$work/ca.crt" -o /dev/null "https://127.0.0.1:$tls_port/v2/"
 treg=127.0.0.1:$tls_port
 mkdir -p "$work/certs.d/$treg" && cp "$work/ca.crt" "$work/certs.d/$treg/ca.crt"
 export BUILDTOOL_CERTS_DIR=$work/certs.d
@@ -221,7 +216,6 @@ expect_eq "pull over TLS gives back the same image" \
 curl -s --cacert "$work/ca.crt" "https://$treg/v2/secure/tags/list" | grep -q '"1"' &&
   ok "the TLS registry has the tag (curl with the CA)" || fail "the TLS registry lacks the tag"
 unset BUILDTOOL_CERTS_DIR
-kill "$tls_pid" 2>/dev/null
 
 # Errors that name what is missing.
 printf 'FROM %s/nosuch:1\n' "$reg" >"$work/ctx/Dockerfile.no"
