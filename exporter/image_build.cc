@@ -114,20 +114,6 @@ Result<BuiltImage> BuildImage(cache::CacheRoot& root, const std::optional<std::s
     if (!r) return std::move(r).error();
     layers.push_back(*r);
   }
-  if (options.hold) {
-    std::vector<oci::Digest> digests;
-    for (const LayerBlob& l : layers) digests.push_back(l.digest);
-    BT_TRY(options.hold(digests));
-    // A prune between a layer's commit and the hold above may have taken it: make it again,
-    // now that its digest is held.
-    for (std::size_t i = 0; i < layers.size(); ++i) {
-      if (root.content().Contains(layers[i].digest)) continue;
-      LayerOptions again = options.layer;
-      again.force = true;
-      BT_ASSIGN_OR_RETURN(layers[i], ExportLayer(root, chain[i], again));
-    }
-  }
-
   std::string now;
   if (options.source_date_epoch) {
     now = FormatImageTime(*options.source_date_epoch, 0);
@@ -146,13 +132,10 @@ Result<BuiltImage> BuildImage(cache::CacheRoot& root, const std::optional<std::s
 
   BuiltImage image;
   image.config_json = oci::SerializeImageConfig(config);
-  if (options.hold) BT_TRY(options.hold({oci::Digest::Of(image.config_json)}));
-  BT_ASSIGN_OR_RETURN(
-      image.config,
-      PutBlob(root,
-              std::string(options.oci_media_types ? oci::media_type::kOciConfig
-                                                  : oci::media_type::kDockerConfig),
-              image.config_json));
+  image.config.media_type = std::string(options.oci_media_types ? oci::media_type::kOciConfig
+                                                                : oci::media_type::kDockerConfig);
+  image.config.digest = oci::Digest::Of(image.config_json);
+  image.config.size = static_cast<std::int64_t>(image.config_json.size());
   oci::ImageManifest manifest;
   manifest.media_type = std::string(options.oci_media_types ? oci::media_type::kOciManifest
                                                             : oci::media_type::kDockerManifest);
@@ -166,7 +149,29 @@ Result<BuiltImage> BuildImage(cache::CacheRoot& root, const std::optional<std::s
   }
   image.layers = manifest.layers;
   image.manifest_json = oci::SerializeManifest(manifest);
-  if (options.hold) BT_TRY(options.hold({oci::Digest::Of(image.manifest_json)}));
+  image.manifest.media_type = manifest.media_type;
+  image.manifest.digest = oci::Digest::Of(image.manifest_json);
+  image.manifest.size = static_cast<std::int64_t>(image.manifest_json.size());
+
+  if (options.hold) {
+    // Every blob of the image in one transaction, before the config and manifest are stored
+    // and before anything relies on the layers.
+    BT_TRY(options.hold(image.Blobs()));
+    // A prune between a layer's commit and the hold may have taken it: make it again (the
+    // same snapshot gives the same bytes), now that its digest is held.
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      if (root.content().Contains(layers[i].digest)) continue;
+      LayerOptions again = options.layer;
+      again.force = true;
+      BT_ASSIGN_OR_RETURN(const LayerBlob remade, ExportLayer(root, chain[i], again));
+      if (remade.digest != layers[i].digest) {
+        return MakeError(ErrorCode::kUnavailable, "layer of snapshot " + chain[i] +
+                                                      " was pruned during the export and came "
+                                                      "out different: export again");
+      }
+    }
+  }
+  BT_ASSIGN_OR_RETURN(image.config, PutBlob(root, image.config.media_type, image.config_json));
   BT_ASSIGN_OR_RETURN(image.manifest, PutBlob(root, manifest.media_type, image.manifest_json));
   image.manifest.platform = config.platform;
   return image;
