@@ -47,8 +47,11 @@ Result<oci::Descriptor> PutBlob(cache::CacheRoot& root, std::string media_type,
 // generic entry. An empty layer (a WORKDIR that already existed) stays, as the reference
 // (docker 20.10's BuildKit, ../shared/conformance/semantics workdir-relative) keeps it: its
 // check for the empty gzip layer matches only Go's own gzip bytes, which its blobs are not.
+// `layer_times[i]` is when layer i's snapshot was made: the date of its history entry, and of
+// the metadata-only entries after it, so that a rebuild found in the cache makes the very same
+// image (BuildKit dates them by the layers' own times too).
 void NormalizeHistory(std::vector<oci::HistoryEntry>& history, std::vector<LayerBlob>& layers,
-                      const std::string& now) {
+                      const std::vector<std::string>& layer_times, const std::string& now) {
   std::size_t claimed = 0;
   for (const oci::HistoryEntry& h : history) claimed += h.empty_layer ? 0 : 1;
   if (claimed > layers.size()) {
@@ -65,8 +68,11 @@ void NormalizeHistory(std::vector<oci::HistoryEntry>& history, std::vector<Layer
     h.comment = "buildkit.exporter.image.v0";
     history.push_back(std::move(h));
   }
+  std::size_t layer = 0;
+  std::string last = layer_times.empty() ? now : layer_times.front();
   for (oci::HistoryEntry& h : history) {
-    if (h.created.empty()) h.created = now;
+    if (!h.empty_layer && layer < layer_times.size()) last = layer_times[layer++];
+    if (h.created.empty()) h.created = last;
   }
 }
 
@@ -120,12 +126,30 @@ Result<BuiltImage> BuildImage(cache::CacheRoot& root, const std::optional<std::s
   } else {
     now = FormatImageTime(options.build_time_ns / 1000000000, options.build_time_ns % 1000000000);
   }
-  NormalizeHistory(config.history, layers, now);
+  std::vector<std::string> layer_times;
+  {
+    BT_ASSIGN_OR_RETURN(cache::ReadTxn txn, root.db().BeginRead());
+    for (const std::string& id : chain) {
+      BT_ASSIGN_OR_RETURN(const std::optional<cache::SnapshotRecord> record, txn.GetSnapshot(id));
+      if (!record) {
+        layer_times.push_back(now);
+        continue;
+      }
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          record->created.time_since_epoch())
+                          .count();
+      layer_times.push_back(FormatImageTime(ns / 1000000000, ns % 1000000000));
+    }
+  }
+  NormalizeHistory(config.history, layers, layer_times, now);
   if (options.source_date_epoch) {
     // Every date of the image, the base's history included, as BuildKit does with the epoch.
     for (oci::HistoryEntry& h : config.history) h.created = now;
+    config.created = now;
+  } else {
+    // The image is as old as its newest layer: the same when the whole build was cached.
+    config.created = layer_times.empty() ? now : layer_times.back();
   }
-  config.created = now;
   for (const auto& [key, value] : options.labels) config.config.labels[key] = value;
   config.diff_ids.clear();
   for (const LayerBlob& l : layers) config.diff_ids.push_back(l.diff_id);

@@ -71,9 +71,14 @@ Result<void> ImageStore::Tag(const oci::Reference& name, oci::Descriptor manifes
   BT_ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(path_ + "/index.lock", LockMode::kExclusive));
   BT_ASSIGN_OR_RETURN(oci::ImageIndex index, ReadIndex());
   const std::string full = name.ToString();
-  std::erase_if(index.manifests, [&](const oci::Descriptor& d) { return NameOf(d) == full; });
   manifest.annotations[std::string(kNameAnnotation)] = full;
   manifest.annotations[std::string(oci::kRefNameAnnotation)] = full;
+  // A rebuild that changed nothing names the same image again: nothing to write (and no
+  // fsync in a fully cached build).
+  for (const oci::Descriptor& d : index.manifests) {
+    if (d == manifest) return {};
+  }
+  std::erase_if(index.manifests, [&](const oci::Descriptor& d) { return NameOf(d) == full; });
   index.manifests.push_back(std::move(manifest));
   std::sort(index.manifests.begin(), index.manifests.end(),
             [](const oci::Descriptor& a, const oci::Descriptor& b) { return NameOf(a) < NameOf(b); });

@@ -92,6 +92,10 @@ expect_eq "-t alone exits 0" 0 "$rc"
 digest=$(tail -n 1 "$work/stdout")
 expect_eq "-t stores the image where skopeo finds it" "$digest" \
   "$(skopeo inspect "oci:$root/images:docker.io/library/app:1" 2>&1 | jq -r .Digest)"
+# A rebuild that the cache answers whole makes the very same image (the dates are the layers').
+"$buildtool" build --root "$root" -q -t app:1 "$ctx" >"$work/again.out" 2>/dev/null
+expect_eq "a fully cached rebuild makes the same image digest" "$digest" "$(cat "$work/again.out")"
+
 "$buildtool" prune --root "$root" >/dev/null 2>&1
 expect_eq "prune keeps the stored image's blobs" "$digest" \
   "$(skopeo inspect "oci:$root/images:docker.io/library/app:1" 2>&1 | jq -r .Digest)"
