@@ -9,6 +9,7 @@
 
 #include "base/atomic_file.h"
 #include "base/unique_fd.h"
+#include "cache/snapshot/chain_flatten.h"
 #include "exporter/tar_writer.h"
 
 namespace bt::exporter {
@@ -44,22 +45,6 @@ std::vector<std::pair<std::string, std::string>> MetadataFiles(
     files.emplace_back("manifest.json", DockerManifest(image, options.names));
   }
   return files;
-}
-
-Result<void> CopyFd(int from, const std::string& what, int to, const std::string& to_what) {
-  std::vector<char> buffer(kCopyChunk);
-  for (;;) {
-    const ssize_t n = ::read(from, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoError("read", what, errno);
-    if (n == 0) return {};
-    for (ssize_t off = 0; off < n;) {
-      const ssize_t w = ::write(to, buffer.data() + off, static_cast<std::size_t>(n - off));
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) return ErrnoError("write", to_what, errno);
-      off += w;
-    }
-  }
 }
 
 Result<void> WriteTar(const cache::ContentStore& content, const BuiltImage& image, int fd,
@@ -144,7 +129,7 @@ Result<void> WriteDirectory(const cache::ContentStore& content, const BuiltImage
     BT_ASSIGN_OR_RETURN(UniqueFd blob, content.Open(d));
     const std::string path = dest + "/" + BlobName(d);
     BT_ASSIGN_OR_RETURN(AtomicFile out, AtomicFile::Create(path, 0644));
-    BT_TRY(CopyFd(blob.get(), d.ToString(), out.fd(), path));
+    BT_TRY(cache::CopyFileContent(blob.get(), out.fd(), path));
     BT_TRY(out.Commit());
   }
   for (const auto& [name, text] : MetadataFiles(image, options)) {

@@ -136,9 +136,9 @@ Result<void> WriteAll(int fd, const char* data, size_t size, const std::string& 
   return {};
 }
 
-// Copies in's content to the empty out: a reflink shares the blocks where the filesystem
-// can (btrfs, xfs); copy_file_range copies in the kernel; read/write works everywhere.
-Result<void> CopyContent(int in, int out, const std::string& display) {
+}  // namespace
+
+Result<void> CopyFileContent(int in, int out, const std::string& display) {
   if (::ioctl(out, FICLONE, in) == 0) return {};
   bool copied_any = false;
   for (;;) {
@@ -163,6 +163,8 @@ Result<void> CopyContent(int in, int out, const std::string& display) {
     BT_TRY(WriteAll(out, buf.data(), static_cast<size_t>(n), display));
   }
 }
+
+namespace {
 
 Result<std::string> ReadLink(const EntryRef& at, size_t size_hint) {
   std::string target(size_hint + 1, '\0');
@@ -195,7 +197,7 @@ Result<void> CopyRegular(const EntryRef& from, const struct stat& st, const Entr
     if (e.sys_errno == EEXIST) e.code = ErrorCode::kAlreadyExists;
     return e;
   }
-  BT_TRY(CopyContent(in.get(), out.get(), from.display + " to " + to.display));
+  BT_TRY(CopyFileContent(in.get(), out.get(), from.display + " to " + to.display));
   BT_ASSIGN_OR_RETURN(Xattrs xattrs, ReadXattrsOfFd(in.get(), from.display));
   // chown clears setuid/setgid and security.capability: mode and xattrs come after it.
   if (::fchown(out.get(), st.st_uid, st.st_gid) != 0) return SysError("chown", to.display, errno);

@@ -62,6 +62,11 @@ struct EntryRef {
 // cannot be opened for f*xattr calls.
 Result<Xattrs> ReadXattrsAt(const EntryRef& entry);
 
+// Copies all of the open file `in` into the empty open file `out`: a reflink where the
+// filesystem shares blocks (btrfs, xfs), else copy_file_range in the kernel, else read/write.
+// kIo naming `display`.
+Result<void> CopyFileContent(int in, int out, const std::string& display);
+
 // Creates `to` as a copy of the non-directory entry `from`, whose lstat is `st`: regular-file
 // content (FICLONE, else copy_file_range, else read/write), a symlink's target (never
 // followed), a device's, fifo's or socket's type and rdev; then owner, mode, xattrs and

@@ -61,9 +61,15 @@ TEST_CASE("manifests by tag and by digest, checked against their digests", "[oci
 
   CHECK(client.GetManifest(Ref(server, "team/app@" + digest.ToString())).has_value());
   CHECK(client.GetManifest(Ref(server, "team/app:lying")).error().code == ErrorCode::kDataLoss);
-  // A pinned digest the bytes do not have.
-  Result<FetchedManifest> wrong = client.GetManifest(Ref(server, "team/app:1"), Digest::Of("x"));
-  CHECK(wrong.error().code == ErrorCode::kNotFound);  // no such path: the digest names the URL
+  // A digest the registry has nothing under: not found.
+  Result<FetchedManifest> absent = client.GetManifest(Ref(server, "team/app:1"), Digest::Of("x"));
+  CHECK(absent.error().code == ErrorCode::kNotFound);
+  // A pinned digest whose answer is other bytes: refused, whatever the headers say.
+  test::CannedResponse swapped = ok;
+  swapped.headers.pop_back();  // no Docker-Content-Digest to catch it first
+  server.Route("/v2/team/app/manifests/" + Digest::Of("pinned").ToString(), swapped);
+  Result<FetchedManifest> wrong = client.GetManifest(Ref(server, "team/app:1"), Digest::Of("pinned"));
+  CHECK(wrong.error().code == ErrorCode::kDataLoss);
   Result<FetchedManifest> missing = client.GetManifest(Ref(server, "team/nothing:1"));
   REQUIRE_FALSE(missing.has_value());
   CHECK(missing.error().code == ErrorCode::kNotFound);
