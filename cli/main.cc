@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
   build->add_option("--metadata-file", build_flags.metadata_file, "Write the build result (digest, names, descriptor) as JSON");
   build->add_flag("--pull", build_flags.pull, "Pull base images from their registry even when stored");
   build->add_flag("--push", build_flags.push, "Push the image to the registries of its -t names");
-  build->add_option("--insecure-registry", build_flags.insecure_registries, "HOST[:PORT]: a registry spoken to over plain HTTP");
+  build->add_option("--insecure-registry", build_flags.insecure_registries, "HOST[:PORT]: a registry that may speak plain HTTP or unverified TLS, and get the login that way")
+      ->allow_extra_args(false);  // one value each time, or it swallows the NAME after it
   build->add_flag("--no-cache", build_flags.no_cache, "Run every step, using no cached result");
   build->add_option("--no-cache-filter", build_flags.no_cache_filter, "Run the steps of these stages again");
   build->add_option("-j,--jobs", build_flags.jobs, "Steps that run at once (default: 16, or twice the CPUs if more)");
@@ -110,16 +111,19 @@ int main(int argc, char** argv) {
   CLI::App* pull = with_root(app.add_subcommand("pull", "Pull an image from its registry into the local store"));
   pull->add_option("name", image_flags.names, "NAME[:TAG|@DIGEST]")->required();
   pull->add_option("--platform", image_flags.platform, "The platform to pull (default: linux/amd64)");
-  pull->add_option("--insecure-registry", image_flags.insecure_registries, "HOST[:PORT]: plain HTTP");
+  pull->add_option("--insecure-registry", image_flags.insecure_registries, "HOST[:PORT]: a registry that may speak plain HTTP or unverified TLS, and get the login that way")
+      ->allow_extra_args(false);  // one value each time, or it swallows the NAME after it
   CLI::App* push = with_root(app.add_subcommand("push", "Push a stored image to its registry"));
   push->add_option("name", image_flags.names, "NAME:TAG")->required();
-  push->add_option("--insecure-registry", image_flags.insecure_registries, "HOST[:PORT]: plain HTTP");
+  push->add_option("--insecure-registry", image_flags.insecure_registries, "HOST[:PORT]: a registry that may speak plain HTTP or unverified TLS, and get the login that way")
+      ->allow_extra_args(false);  // one value each time, or it swallows the NAME after it
   CLI::App* login = app.add_subcommand("login", "Log in to a registry (stored where docker keeps logins)");
   login->add_option("host", image_flags.names, "HOST[:PORT]")->required();
   login->add_option("-u,--username", image_flags.username, "The user")->required();
   login->add_option("-p,--password", image_flags.password, "The password (prefer --password-stdin)");
   login->add_flag("--password-stdin", image_flags.password_stdin, "Read the password from standard input");
-  login->add_option("--insecure-registry", image_flags.insecure_registries, "HOST[:PORT]: plain HTTP");
+  login->add_option("--insecure-registry", image_flags.insecure_registries, "HOST[:PORT]: a registry that may speak plain HTTP or unverified TLS, and get the login that way")
+      ->allow_extra_args(false);  // one value each time, or it swallows the NAME after it
   CLI::App* logout = app.add_subcommand("logout", "Forget the login of a registry");
   logout->add_option("host", image_flags.names, "HOST[:PORT]")->required();
   CLI::App* import = with_root(app.add_subcommand("import", "Make a one-layer image from a root filesystem tar"));

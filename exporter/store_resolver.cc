@@ -10,7 +10,6 @@
 namespace bt::exporter {
 namespace {
 
-constexpr int kMaxIndexDepth = 8;  // SECURITY.md decision 7
 
 }  // namespace
 
@@ -82,9 +81,9 @@ Result<oci::ResolvedImage> StoreImageResolver::FromStore(const oci::Reference& r
   }
   oci::Descriptor manifest_desc = top;
   for (int depth = 0; oci::IsIndexMediaType(manifest_desc.media_type); ++depth) {
-    if (depth >= kMaxIndexDepth) {
+    if (depth >= oci::kMaxIndexDepth) {
       return MakeError(ErrorCode::kInvalidArgument,
-                       name + ": indexes nested deeper than " + std::to_string(kMaxIndexDepth));
+                       name + ": indexes nested deeper than " + std::to_string(oci::kMaxIndexDepth));
     }
     BT_ASSIGN_OR_RETURN(
         const std::string text,

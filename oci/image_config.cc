@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oci/error_quote.h"
+#include "oci/strict_json.h"
 
 // The JSON shapes are those of Go's ocispec.Image (image-spec specs-go/v1/config.go) and
 // dockerspec.DockerOCIImage (moby/docker-image-spec specs-go/v1/image.go), which BuildKit's
@@ -494,12 +495,7 @@ Result<ImageConfig> ParseImageConfig(std::string_view json, std::size_t max_byte
                      "parse image config: " + std::to_string(json.size()) +
                          " bytes is more than the limit of " + std::to_string(max_bytes));
   }
-  Json top;
-  try {
-    top = Json::parse(json.begin(), json.end());
-  } catch (const Json::exception& e) {
-    return MakeError(ErrorCode::kInvalidArgument, std::string("parse image config: ") + e.what());
-  }
+  BT_ASSIGN_OR_RETURN(const Json top, ParseStrictJson<Json>(json, "parse image config"));
   if (!top.is_object()) return WrongType("the document", "an object", top);
   return ParseTop(top);
 }

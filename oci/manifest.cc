@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oci/error_quote.h"
+#include "oci/strict_json.h"
 
 namespace bt::oci {
 namespace {
@@ -82,9 +83,18 @@ Result<Json> ParseObject(std::string_view json, std::size_t max_bytes, std::stri
                      std::string(what) + ": " + std::to_string(json.size()) +
                          " bytes, over the limit of " + std::to_string(max_bytes));
   }
-  Json j = Json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Invalid(what, "not valid JSON");
+  BT_ASSIGN_OR_RETURN(Json j, ParseStrictJson<Json>(json, what));
   if (!j.is_object()) return Invalid(what, "not a JSON object");
+  // A document that is both (CVE-2021-41190): one reader would take it for an index, another
+  // for a manifest, and each would fetch something else under the same digest.
+  if (j.contains("manifests") && j.contains("layers")) {
+    return Invalid(what, "it has both manifests and layers, so it is ambiguous");
+  }
+  // Nothing here follows a subject (referrers), but a malformed one is refused rather than
+  // carried along.
+  if (auto subject = j.find("subject"); subject != j.end() && !subject->is_null()) {
+    BT_TRY(ParseDescriptor(*subject, what));
+  }
   auto version = j.find("schemaVersion");
   if (version == j.end() || !version->is_number_integer() || version->get<std::int64_t>() != 2) {
     return Invalid(what, "schemaVersion is not 2");

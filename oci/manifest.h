@@ -63,6 +63,11 @@ struct ImageIndex {
 
 // The most a manifest or index may weigh: what registries accept (distribution's default).
 inline constexpr std::size_t kMaxManifestBytes = 4u << 20;
+// Published limits (SECURITY.md decision 7): how deep indexes may nest, and the most a layer
+// blob may weigh (a pull refuses a bigger descriptor before fetching a byte; unpacking has
+// its own caps).
+inline constexpr int kMaxIndexDepth = 8;
+inline constexpr std::uint64_t kMaxLayerBlobBytes = 64ull << 30;
 
 std::string SerializeManifest(const ImageManifest& manifest);
 std::string SerializeIndex(const ImageIndex& index);

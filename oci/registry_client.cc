@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "oci/error_quote.h"
+
 namespace bt::oci {
 namespace {
 
@@ -47,7 +49,30 @@ std::string UrlEncode(std::string_view s) {
 
 bool Retryable(const Result<HttpResponse>& r) {
   if (!r) return r.error().code == ErrorCode::kUnavailable;
-  return r->status == 429 || r->status >= 500;
+  return r->status == 408 || r->status == 429 || r->status >= 500;
+}
+
+// "scheme://host[:port]" of an absolute URL, lowercased ("" when it is not one).
+std::string OriginOf(std::string_view url) {
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return "";
+  const std::size_t host_end = url.find_first_of("/?#", scheme_end + 3);
+  std::string origin(url.substr(0, host_end));
+  for (char& c : origin) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return origin;
+}
+
+// The first byte of a "bytes FIRST-LAST/TOTAL" Content-Range; nullopt when it is not one.
+std::optional<std::uint64_t> ContentRangeStart(std::string_view value) {
+  if (value.substr(0, 6) != "bytes ") return std::nullopt;
+  value.remove_prefix(6);
+  std::uint64_t first = 0;
+  std::size_t i = 0;
+  for (; i < value.size() && i < 20 && value[i] >= '0' && value[i] <= '9'; ++i) {
+    first = first * 10 + static_cast<std::uint64_t>(value[i] - '0');
+  }
+  if (i == 0 || i >= value.size() || value[i] != '-') return std::nullopt;
+  return first;
 }
 
 std::string StatusText(const Reference& ref, const std::string& what, long status) {
@@ -142,11 +167,21 @@ Result<std::string> RegistryClient::Authorize(const Reference& ref, const std::s
   if (options_.credentials) {
     BT_ASSIGN_OR_RETURN(login, options_.credentials(ref.domain));
   }
+  BT_ASSIGN_OR_RETURN(const std::string base, BaseUrl(ref.domain));
+  const bool registry_tls = base.rfind("https://", 0) == 0;
+  const bool named_insecure = options_.insecure_hosts.count(ref.domain) > 0;
   const std::string basic = login ? "Basic " + Base64Encode(login->username + ":" + login->secret) : "";
   if (c && c->scheme == "basic") {
     if (!login) {
       return MakeError(ErrorCode::kPermissionDenied,
                        ref.domain + " asks for a login: buildtool login " + ref.domain);
+    }
+    // A loopback registry may be spoken to over plain HTTP, but a password crosses it only
+    // when the user named the registry insecure.
+    if (!registry_tls && !named_insecure) {
+      return MakeError(ErrorCode::kPermissionDenied,
+                       ref.domain + " asks for a login over plain HTTP: buildtool sends it only "
+                       "over TLS, or with --insecure-registry " + ref.domain);
     }
     return basic;
   }
@@ -157,7 +192,19 @@ Result<std::string> RegistryClient::Authorize(const Reference& ref, const std::s
   }
   std::string url = c->params.at("realm");
   if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
-    return MakeError(ErrorCode::kPermissionDenied, "token realm " + url + " is not an http(s) URL");
+    return MakeError(ErrorCode::kPermissionDenied,
+                     ref.domain + ": token realm " + QuoteCapped(url) + " is not an http(s) URL");
+  }
+  const bool realm_tls = url.rfind("https://", 0) == 0;
+  if (registry_tls && !realm_tls) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     ref.domain + ": its token realm " + QuoteCapped(url) +
+                         " is plain HTTP while the registry speaks TLS; buildtool refuses the downgrade");
+  }
+  if (login && !realm_tls && !named_insecure) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     ref.domain + ": its token realm " + QuoteCapped(url) + " is plain HTTP; buildtool "
+                     "sends the login only over TLS, or with --insecure-registry " + ref.domain);
   }
   url += url.find('?') == std::string::npos ? "?" : "&";
   if (c->params.count("service")) url += "service=" + UrlEncode(c->params.at("service")) + "&";
@@ -170,12 +217,16 @@ Result<std::string> RegistryClient::Authorize(const Reference& ref, const std::s
   }
   HttpRequest request;
   request.url = url;
+  request.timeouts.low_speed_time = options_.read_timeout;
+  request.timeouts.total = options_.request_deadline;
+  // A redirect from the token service is not followed: the login would go where it says.
+  request.max_redirects = 0;
   if (login) request.headers.emplace_back("Authorization", basic);
   BT_ASSIGN_OR_RETURN(HttpResponse r, http_.Fetch(request, kMaxTokenBytes));
   if (r.status != 200) {
     return MakeError(r.status == 401 || r.status == 403 ? ErrorCode::kPermissionDenied
                                                         : ErrorCodeForStatus(r.status),
-                     "token service " + c->params.at("realm") + " answered HTTP " +
+                     "token service " + QuoteCapped(c->params.at("realm")) + " answered HTTP " +
                          std::to_string(r.status) + (login ? " for the login of " + ref.domain : ""));
   }
   const nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
@@ -186,7 +237,7 @@ Result<std::string> RegistryClient::Authorize(const Reference& ref, const std::s
       }
     }
   }
-  return MakeError(ErrorCode::kPermissionDenied, "token service " + c->params.at("realm") +
+  return MakeError(ErrorCode::kPermissionDenied, "token service " + QuoteCapped(c->params.at("realm")) +
                                                      " answered no token");
 }
 
@@ -200,16 +251,16 @@ Result<HttpResponse> RegistryClient::Get(const Reference& ref, const std::string
     request.max_body_bytes = max_body;
     return Send(ref, std::move(request), false);
   }
-  // Streamed: only a 200's body reaches the sink, and a retry only happens before any did.
+  // Streamed: only a 2xx body reaches the sink, and a retry only happens before any did.
   long status = 0;
   std::uint64_t delivered = 0;
   HttpBodySink guarded;
   guarded.on_head = [&](const HttpResponse& head) -> Result<void> {
     status = head.status;
-    return {};
+    return sink->on_head ? sink->on_head(head) : Result<void>();
   };
   guarded.on_data = [&](std::string_view chunk) -> Result<void> {
-    if (status != 200) return {};  // an error page: not the blob
+    if (status < 200 || status > 299) return {};  // an error page: not the blob
     delivered += chunk.size();
     return sink->on_data(chunk);
   };
@@ -225,6 +276,8 @@ Result<HttpResponse> RegistryClient::Send(const Reference& ref, HttpRequest requ
     request.url = base + request.url;
   }
   request.ca_file = CaFile(ref.domain);
+  request.timeouts.low_speed_time = options_.read_timeout;
+  request.timeouts.total = options_.request_deadline;
   {
     std::lock_guard<std::mutex> lock(mu_);
     request.verify_tls = !unverified_.count(ref.domain);
@@ -251,6 +304,14 @@ Result<HttpResponse> RegistryClient::Send(const Reference& ref, HttpRequest requ
     Result<HttpResponse> r = sink != nullptr ? http_.Stream(request, *sink)
                                              : http_.Fetch(request, request.max_body_bytes.value_or(kMaxManifestBytes));
     const bool started = sent > 0 || (delivered != nullptr && *delivered > 0);
+    if (r && r->status == 401 && authenticated) {
+      // A fresh token or the login refused again (containerd's invalidAuthorization): asking
+      // once more would only loop.
+      return MakeError(ErrorCode::kPermissionDenied,
+                       ref.FamiliarString() + ": authorization failed: " + ref.domain +
+                           " refused the credentials it asked for" +
+                           (ref.path.empty() ? std::string() : " (repository " + ref.path + ")"));
+    }
     if (r && r->status == 401 && !authenticated && !started) {
       const std::optional<std::string> challenge = r->headers.Get("WWW-Authenticate");
       if (!challenge) return MakeError(ErrorCode::kPermissionDenied, StatusText(ref, request.url, 401));
@@ -261,11 +322,24 @@ Result<HttpResponse> RegistryClient::Send(const Reference& ref, HttpRequest requ
       continue;
     }
     if (Retryable(r) && !started && attempt + 1 < options_.attempts) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200) * (1 << attempt));
+      std::this_thread::sleep_for(RetryDelay(r, attempt));
       continue;
     }
     return r;
   }
+}
+
+std::chrono::milliseconds RegistryClient::RetryDelay(const Result<HttpResponse>& r, int attempt) const {
+  std::chrono::milliseconds delay = std::chrono::milliseconds(200) * (1 << std::min(attempt, 6));
+  if (r) {
+    // Retry-After in seconds (RFC 9110 10.2.3); the HTTP-date form keeps the back-off.
+    const std::string after = r->headers.Get("Retry-After").value_or("");
+    if (!after.empty() && after.size() <= 9 &&
+        after.find_first_not_of("0123456789") == std::string::npos) {
+      delay = std::max(delay, std::chrono::milliseconds(std::chrono::seconds(std::stoll(after))));
+    }
+  }
+  return std::min<std::chrono::milliseconds>(delay, options_.max_retry_after);
 }
 
 Result<FetchedManifest> RegistryClient::FetchManifest(const Reference& ref,
@@ -294,14 +368,26 @@ Result<FetchedManifest> RegistryClient::FetchManifest(const Reference& ref,
                                                  m.digest.ToString() + ", the registry says " + *said);
     }
   }
+  // What the document is: its own mediaType, else the Content-Type, else its shape. When the
+  // two disagree the document is ambiguous (CVE-2021-41190) and refused.
   std::string type = r.headers.Get("Content-Type").value_or("");
   type = type.substr(0, type.find(';'));
-  if (!IsIndexMediaType(type) && !IsManifestMediaType(type)) {
-    const nlohmann::json j = nlohmann::json::parse(m.bytes, nullptr, false);
-    type = j.is_object() && j.contains("mediaType") && j["mediaType"].is_string()
-               ? j["mediaType"].get<std::string>()
-               : (j.is_object() && j.contains("manifests") ? std::string(media_type::kOciIndex)
-                                                           : std::string(media_type::kOciManifest));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  const nlohmann::json j = nlohmann::json::parse(m.bytes, nullptr, false);
+  const std::string own = j.is_object() && j.contains("mediaType") && j["mediaType"].is_string()
+                              ? j["mediaType"].get<std::string>()
+                              : "";
+  const bool known = IsIndexMediaType(type) || IsManifestMediaType(type);
+  if (!own.empty() && known && own != type) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     ref.FamiliarString() + ": manifest " + tag_or_digest + " says it is " +
+                         QuoteCapped(own) + " but was served as " + QuoteCapped(type));
+  }
+  if (!own.empty()) {
+    type = own;
+  } else if (!known) {
+    type = j.is_object() && j.contains("manifests") ? std::string(media_type::kOciIndex)
+                                                    : std::string(media_type::kOciManifest);
   }
   m.media_type = type;
   return m;
@@ -316,18 +402,67 @@ Result<FetchedManifest> RegistryClient::GetManifest(const Reference& ref, const 
   return FetchManifest(ref, digest.ToString(), digest);
 }
 
-Result<void> RegistryClient::GetBlob(const Reference& ref, const Digest& digest,
+Result<void> RegistryClient::GetBlob(const Reference& ref, const Digest& digest, std::uint64_t offset,
+                                     std::uint64_t size,
                                      const std::function<Result<void>(std::string_view)>& sink) {
-  HttpBodySink body;
-  body.on_data = sink;
-  BT_ASSIGN_OR_RETURN(HttpResponse r,
-                      Get(ref, "/v2/" + ref.path + "/blobs/" + digest.ToString(), {}, &body, 0));
-  if (r.status != 200) {
-    ErrorCode code = ErrorCodeForStatus(r.status);
-    if (r.status == 401 || r.status == 403) code = ErrorCode::kPermissionDenied;
-    return MakeError(code, StatusText(ref, "blob " + digest.ToString(), r.status));
+  const std::string what = ref.FamiliarString() + ": blob " + digest.ToString();
+  std::uint64_t position = offset;  // bytes the sink has
+  for (int attempt = 0;; ++attempt) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (position > 0) headers.emplace_back("Range", "bytes=" + std::to_string(position) + "-");
+    long status = 0;
+    std::uint64_t skip = 0;      // of a 200's body: bytes the sink already has
+    std::uint64_t received = 0;  // passed to the sink by this request
+    HttpBodySink body;
+    body.on_head = [&](const HttpResponse& head) -> Result<void> {
+      status = head.status;
+      skip = 0;
+      if (status == 200) {
+        skip = position;  // no Range asked, or the registry ignored it: from the start
+      } else if (status == 206) {
+        const std::string range = head.headers.Get("Content-Range").value_or("");
+        if (ContentRangeStart(range) != position) {
+          return MakeError(ErrorCode::kDataLoss, what + ": asked from byte " + std::to_string(position) +
+                                                     ", the registry answered Content-Range " +
+                                                     QuoteCapped(range));
+        }
+      }
+      return {};
+    };
+    body.on_data = [&](std::string_view chunk) -> Result<void> {
+      if (status != 200 && status != 206) return {};
+      const std::uint64_t skipped = std::min<std::uint64_t>(skip, chunk.size());
+      chunk.remove_prefix(static_cast<std::size_t>(skipped));
+      skip -= skipped;
+      if (chunk.empty()) return {};
+      if (position + received + chunk.size() > size) {
+        return MakeError(ErrorCode::kDataLoss,
+                         what + " is longer than its " + std::to_string(size) + " bytes");
+      }
+      received += chunk.size();
+      return sink(chunk);
+    };
+    Result<HttpResponse> r = Get(ref, "/v2/" + ref.path + "/blobs/" + digest.ToString(),
+                                 std::move(headers), &body, 0);
+    position += received;
+    const bool last = attempt + 1 >= options_.attempts;
+    if (r && (r->status == 200 || r->status == 206)) {
+      if (position == size) return {};
+      // The body ended early although the answer looked complete: ask for the rest.
+      if (last) {
+        return MakeError(ErrorCode::kDataLoss, what + ": the registry sent " + std::to_string(position) +
+                                                   " of its " + std::to_string(size) + " bytes");
+      }
+    } else if (r) {
+      ErrorCode code = ErrorCodeForStatus(r->status);
+      if (r->status == 401 || r->status == 403) code = ErrorCode::kPermissionDenied;
+      return MakeError(code, StatusText(ref, "blob " + digest.ToString(), r->status));
+    } else if (r.error().code != ErrorCode::kUnavailable || received == 0 || last) {
+      // Send has retried a failure before any byte; one after some bytes resumes here.
+      return std::move(r).error();
+    }
+    std::this_thread::sleep_for(RetryDelay(r, attempt));
   }
-  return {};
 }
 
 Result<bool> RegistryClient::HasBlob(const Reference& ref, const Digest& digest) {
@@ -375,11 +510,13 @@ Result<void> RegistryClient::PutBlob(const Reference& ref, const Digest& digest,
   if (location.empty()) {
     return MakeError(ErrorCode::kUnavailable, ref.FamiliarString() + ": the registry gave no upload location");
   }
+  BT_ASSIGN_OR_RETURN(const std::string base, BaseUrl(ref.domain));
   if (location[0] == '/') {
-    BT_ASSIGN_OR_RETURN(const std::string base, BaseUrl(ref.domain));
     location = base + location;
-  } else if (location.rfind("http://", 0) != 0 && location.rfind("https://", 0) != 0) {
-    return MakeError(ErrorCode::kUnavailable, ref.FamiliarString() + ": upload location " + location + " is not a URL");
+  } else if (OriginOf(location) != OriginOf(base)) {
+    // The upload carries the push token and the layer: it goes to the registry and nowhere else.
+    return MakeError(ErrorCode::kPermissionDenied, ref.FamiliarString() + ": upload location " +
+                                                       QuoteCapped(RedactUrl(location)) + " is not on " + base);
   }
   HttpRequest put;
   put.method = "PUT";
@@ -393,6 +530,11 @@ Result<void> RegistryClient::PutBlob(const Reference& ref, const Digest& digest,
     return MakeError(done.status >= 500 ? ErrorCode::kUnavailable : ErrorCode::kInvalidArgument,
                      StatusText(ref, "upload of " + digest.ToString(), done.status) + ": " +
                          done.body.substr(0, 200));
+  }
+  if (std::optional<std::string> said = done.headers.Get("Docker-Content-Digest");
+      said && *said != digest.ToString()) {
+    return MakeError(ErrorCode::kDataLoss, ref.FamiliarString() + ": uploaded " + digest.ToString() +
+                                               ", the registry stored " + QuoteCapped(*said));
   }
   return {};
 }
@@ -409,6 +551,11 @@ Result<void> RegistryClient::PutManifest(const Reference& ref, const std::string
   if (r.status != 201) {
     return MakeError(r.status >= 500 ? ErrorCode::kUnavailable : ErrorCode::kInvalidArgument,
                      StatusText(ref, "manifest", r.status) + ": " + r.body.substr(0, 200));
+  }
+  const std::string digest = Digest::Of(bytes).ToString();
+  if (std::optional<std::string> said = r.headers.Get("Docker-Content-Digest"); said && *said != digest) {
+    return MakeError(ErrorCode::kDataLoss, ref.FamiliarString() + ": pushed manifest " + digest +
+                                               ", the registry stored " + QuoteCapped(*said));
   }
   return {};
 }

@@ -6,10 +6,13 @@
 // scope. docker.io is registry-1.docker.io. TLS is verified (against <certs.d>/<HOST[:PORT]>/
 // ca.crt when there is one); a loopback registry (localhost, 127.0.0.0/8, ::1) or one named
 // insecure may, as docker allows, use TLS whose certificate does not verify, or plain HTTP
-// when it does not speak TLS at all. Network failures and 429/5xx answers are retried (3
-// attempts, backoff) while nothing was streamed. Thread-safe: blobs go several at a time.
+// when it does not speak TLS at all. A login is only sent over TLS, or to a registry named
+// insecure; a token realm on plain HTTP for a TLS registry is refused. Network failures and
+// 408/429/5xx answers are retried (5 attempts, back-off, Retry-After honoured up to a cap); a
+// blob download cut short is resumed with Range. Thread-safe: blobs go several at a time.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -28,7 +31,14 @@ namespace bt::oci {
 
 struct RegistryOptions {
   std::set<std::string> insecure_hosts;  // HOST[:PORT] that may be spoken to over plain HTTP
-  int attempts = 3;
+  // The published limits of SECURITY.md (decision 7). A request is tried at most `attempts`
+  // times, and a blob download resumed at most that often; a transfer that receives nothing
+  // for read_timeout is abandoned; no request runs longer than request_deadline, however
+  // slowly it trickles; a Retry-After above max_retry_after waits only that long.
+  int attempts = 5;
+  std::chrono::seconds read_timeout{60};
+  std::chrono::seconds request_deadline{3600};
+  std::chrono::seconds max_retry_after{10};
   // Where logins come from (credentials.h); null: anonymous only. Credentials go only to the
   // registry's own host (Basic) and to the token service it names (Bearer).
   std::function<Result<std::optional<Credentials>>(const std::string& host)> credentials;
@@ -54,9 +64,14 @@ class RegistryClient {
   Result<FetchedManifest> GetManifest(const Reference& ref);
   // The manifest `digest` of ref's repository (an index's child).
   Result<FetchedManifest> GetManifest(const Reference& ref, const Digest& digest);
-  // Streams blob `digest` of ref's repository to `sink` (its digest is the sink's to check).
-  Result<void> GetBlob(const Reference& ref, const Digest& digest,
-                       const std::function<Result<void>(std::string_view)>& sink);
+  // Streams blob `digest` of ref's repository, `size` bytes, to `sink` from byte `offset` on
+  // (0, or what an interrupted download already holds). A transfer cut short (a reset, a
+  // stall, a body that ends early) is resumed with a Range request; a registry that ignores
+  // Range sends the blob from the start and the bytes already held are skipped. kDataLoss for
+  // more than `size` bytes, a Content-Range that does not start where asked, or a body still
+  // short after every attempt. The digest is the sink's to check.
+  Result<void> GetBlob(const Reference& ref, const Digest& digest, std::uint64_t offset,
+                       std::uint64_t size, const std::function<Result<void>(std::string_view)>& sink);
 
   // Pushing. Whether the repository has the blob (HEAD); an upload of `size` bytes read from
   // `source` (a monolithic PUT after POST .../uploads/, streamed, never held in memory); the
@@ -65,6 +80,9 @@ class RegistryClient {
   Result<bool> HasBlob(const Reference& ref, const Digest& digest);
   // Asks the registry to link blob `digest` of its repository `from` into ref's repository
   // (a cross-repository mount): true when it did, false when it would rather have an upload.
+  // PutBlob follows only an upload Location on the registry's own host, and a registry that
+  // names another digest for the upload than the one sent is an error (kDataLoss); so is a
+  // manifest PUT answered with another digest than the bytes'.
   Result<bool> MountBlob(const Reference& ref, const Digest& digest, const std::string& from);
   Result<void> PutBlob(const Reference& ref, const Digest& digest, std::uint64_t size,
                        const std::function<Result<std::size_t>(char*, std::size_t)>& source);
@@ -94,6 +112,8 @@ class RegistryClient {
   // realm, with the login if there is one; Basic: the login).
   Result<std::string> Authorize(const Reference& ref, const std::string& challenge,
                                 const std::string& scope);
+  // How long to wait before attempt `attempt` + 1 after answer `r`.
+  std::chrono::milliseconds RetryDelay(const Result<HttpResponse>& r, int attempt) const;
   Result<FetchedManifest> FetchManifest(const Reference& ref, const std::string& tag_or_digest,
                                         const std::optional<Digest>& expected);
 

@@ -49,8 +49,9 @@ Result<std::vector<StepOutput>> UnpackImage(const StepContext& ctx, const ir::Im
   BT_ASSIGN_OR_RETURN(const oci::ImageConfig config, oci::ParseImageConfig(config_text));
   if (config.diff_ids.size() != manifest.layers.size()) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     what + ": the config lists " + std::to_string(config.diff_ids.size()) +
-                         " layers and the manifest " + std::to_string(manifest.layers.size()));
+                     what + ": layers from manifest don't match image configuration (the config lists " +
+                         std::to_string(config.diff_ids.size()) + " layers and the manifest " +
+                         std::to_string(manifest.layers.size()) + ")");
   }
   std::optional<std::string> parent;
   std::optional<StepOutput> top;

@@ -154,7 +154,8 @@ expect_eq "an empty root pulls the pushed image back unchanged" "$(tail -n 1 "$w
 
 # A registry behind htpasswd Basic auth: refused without a login, then `buildtool login`
 # (checked against the registry, stored in $DOCKER_CONFIG/config.json as docker stores it),
-# then pull and push work; a wrong password is refused and not stored.
+# then pull and push work; a wrong password is refused and not stored. The registry speaks
+# plain HTTP, so the password crosses only with --insecure-registry (SECURITY.md case 36).
 auth_port=$((port + 1))
 htpasswd -Bbn builder s3cret >"$work/htpasswd"
 sed -e "s|addr: 127.0.0.1:$port|addr: 127.0.0.1:$auth_port|" -e "s|$work/data|$work/authdata|" "$work/config.yml" >"$work/auth.yml"
@@ -171,18 +172,24 @@ skopeo copy -q --dest-tls-verify=false --dest-creds builder:s3cret "oci-archive:
 "$buildtool" pull --root "$work/authroot" "$areg/private:1" >"$work/log" 2>&1
 [ $? = 1 ] && grep -q "asks for a login: buildtool login $areg" "$work/log" && ok "a private registry without a login is a clear error" ||
   fail "no login: $(cat "$work/log")"
-echo wrong | "$buildtool" login "$areg" -u builder --password-stdin >"$work/log" 2>&1
-[ $? = 1 ] && [ ! -f "$DOCKER_CONFIG/config.json" ] && ok "a wrong password is refused and not stored" ||
-  fail "wrong password: $(cat "$work/log")"
 echo s3cret | "$buildtool" login "$areg" -u builder --password-stdin >"$work/log" 2>&1
+[ $? = 1 ] && grep -q "over plain HTTP.*--insecure-registry $areg" "$work/log" && [ ! -f "$DOCKER_CONFIG/config.json" ] &&
+  ok "a login over plain HTTP needs --insecure-registry" || fail "plain HTTP login: $(cat "$work/log")"
+echo wrong | "$buildtool" login --insecure-registry "$areg" "$areg" -u builder --password-stdin >"$work/log" 2>&1
+[ $? = 1 ] && grep -q "refused" "$work/log" && [ ! -f "$DOCKER_CONFIG/config.json" ] &&
+  ok "a wrong password is refused and not stored" || fail "wrong password: $(cat "$work/log")"
+echo s3cret | "$buildtool" login --insecure-registry "$areg" "$areg" -u builder --password-stdin >"$work/log" 2>&1
 expect_eq "login checks and stores the credentials" 0 "$?"
 expect_eq "stored as docker stores them" "$(printf 'builder:s3cret' | base64)" \
   "$(jq -r --arg h "$areg" '.auths[$h].auth' "$DOCKER_CONFIG/config.json")"
 expect_eq "config.json is readable by its owner only" 600 "$(stat -c %a "$DOCKER_CONFIG/config.json")"
 expect_eq "pull with the login" "$(skopeo inspect --tls-verify=false --creds builder:s3cret "docker://$areg/private:1" | jq -r .Digest)" \
-  "$("$buildtool" pull --root "$work/authroot" "$areg/private:1" 2>&1)"
+  "$("$buildtool" pull --root "$work/authroot" --insecure-registry "$areg" "$areg/private:1" 2>&1)"
+"$buildtool" pull --root "$work/authroot2" "$areg/private:1" >"$work/log" 2>&1
+[ $? = 1 ] && grep -q "over plain HTTP" "$work/log" && ok "a stored login is not sent over plain HTTP unasked" ||
+  fail "stored login over HTTP: $(cat "$work/log")"
 "$buildtool" tag --root "$work/authroot" "$areg/private:1" "$areg/private:2"
-"$buildtool" push --root "$work/authroot" "$areg/private:2" >"$work/log" 2>&1
+"$buildtool" push --root "$work/authroot" --insecure-registry "$areg" "$areg/private:2" >"$work/log" 2>&1
 expect_eq "push with the login" 0 "$?"
 "$buildtool" logout "$areg" >/dev/null
 expect_eq "logout forgets it" null "$(jq -r --arg h "$areg" '.auths[$h].auth // null' "$DOCKER_CONFIG/config.json")"

@@ -89,13 +89,13 @@ TEST_CASE("a blob is streamed; an error page is never passed on as the blob", "[
   std::unique_ptr<HttpClient> http = *HttpClient::Create();
   RegistryClient client(*http);
   std::string got;
-  REQUIRE(client.GetBlob(Ref(server, "app:1"), Digest::Of(blob.body), [&](std::string_view c) -> Result<void> {
+  REQUIRE(client.GetBlob(Ref(server, "app:1"), Digest::Of(blob.body), 0, blob.body.size(), [&](std::string_view c) -> Result<void> {
     got.append(c);
     return {};
   }).has_value());
   CHECK(got == blob.body);
   std::string leaked;
-  Result<void> r = client.GetBlob(Ref(server, "app:1"), Digest::Of("gone"), [&](std::string_view c) -> Result<void> {
+  Result<void> r = client.GetBlob(Ref(server, "app:1"), Digest::Of("gone"), 0, 4, [&](std::string_view c) -> Result<void> {
     leaked.append(c);
     return {};
   });
