@@ -1,11 +1,15 @@
 #include "oci/credentials.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -62,9 +66,26 @@ Result<nlohmann::json> ReadConfig(const std::string& path) {
   return j;
 }
 
-// Runs docker-credential-NAME ACTION with `input` on stdin; its stdout.
+// Whether a helper name is one docker would run: docker-credential-NAME on PATH, never a
+// path ("../../tmp/evil") or an option.
+bool ValidHelperName(const std::string& name) {
+  if (name.empty() || name.size() > 128 || name[0] == '-' || name == "." || name == "..") return false;
+  for (unsigned char c : name) {
+    if (!std::isalnum(c) && c != '.' && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+// Runs docker-credential-NAME ACTION with `input` on stdin; its stdout. A helper that runs
+// past `timeout` or prints more than kMaxHelperOutput is killed, and that is an error. Error
+// messages quote a failing helper's output only when it cannot hold the secret.
 Result<std::string> RunHelper(const std::string& name, const std::string& action,
-                              const std::string& input) {
+                              const std::string& input, std::chrono::milliseconds timeout) {
+  if (!ValidHelperName(name)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "credential helper name \"" + name.substr(0, 100) +
+                         "\" is not a program name ([A-Za-z0-9._-]+)");
+  }
   const std::string program = "docker-credential-" + name;
   int to_child[2], from_child[2];
   if (::pipe2(to_child, O_CLOEXEC) != 0) return ErrnoError("pipe", program, errno);
@@ -88,31 +109,69 @@ Result<std::string> RunHelper(const std::string& name, const std::string& action
     ::close(from_child[0]);
     return MakeError(ErrorCode::kUnavailable, "run the credential helper " + program + ": " + std::strerror(rc));
   }
-  // The input is a host name or a small JSON: far below a pipe's buffer.
-  const ssize_t written = ::write(to_child[1], input.data(), input.size());
-  static_cast<void>(written);
+  // The input is a host name or a small JSON: far below a pipe's buffer. A helper that exits
+  // without reading it must not kill buildtool with SIGPIPE: the signal is blocked in this
+  // thread for the write, and a pending one is taken back before it is unblocked.
+  {
+    sigset_t pipe_only, previous;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &pipe_only, &previous);
+    const ssize_t written = ::write(to_child[1], input.data(), input.size());
+    if (written < 0 && errno == EPIPE) {
+      const timespec now{0, 0};
+      while (::sigtimedwait(&pipe_only, nullptr, &now) < 0 && errno == EINTR) {
+      }
+    }
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  }
   ::close(to_child[1]);
   std::string out;
+  std::string trouble;  // why the helper was killed
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   char buf[4096];
   for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      trouble = "ran longer than " + std::to_string(timeout.count()) + " ms";
+      break;
+    }
+    pollfd pfd{from_child[0], POLLIN, 0};
+    const int ready = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
+    if (ready < 0 && errno != EINTR) {
+      trouble = std::string("poll: ") + std::strerror(errno);
+      break;
+    }
+    if (ready <= 0) continue;
     const ssize_t n = ::read(from_child[0], buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     out.append(buf, static_cast<std::size_t>(n));
-    if (out.size() > kMaxHelperOutput) break;
+    if (out.size() > kMaxHelperOutput) {
+      trouble = "printed more than " + std::to_string(kMaxHelperOutput) + " bytes";
+      break;
+    }
   }
   ::close(from_child[0]);
+  if (!trouble.empty()) ::kill(pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  if (!trouble.empty()) {
+    return MakeError(ErrorCode::kUnavailable, program + " " + action + " " + trouble + ": killed");
+  }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return MakeError(ErrorCode::kUnavailable, program + " " + action + " failed: " + out.substr(0, 200));
+    const bool quotable = out.find("Secret") == std::string::npos && out.find("secret") == std::string::npos;
+    return MakeError(ErrorCode::kUnavailable, program + " " + action + " failed" +
+                                                  (quotable ? ": " + out.substr(0, 200) : std::string()));
   }
   return out;
 }
 
-Result<std::optional<Credentials>> FromHelper(const std::string& helper, const std::string& key) {
-  Result<std::string> out = RunHelper(helper, "get", key);
+Result<std::optional<Credentials>> FromHelper(const std::string& helper, const std::string& key,
+                                              std::chrono::milliseconds timeout) {
+  Result<std::string> out = RunHelper(helper, "get", key, timeout);
   if (!out) {
     // Helpers say "credentials not found" with a failure: no credentials, not an error.
     if (out.error().message.find("credentials not found") != std::string::npos) {
@@ -167,11 +226,11 @@ Result<std::optional<Credentials>> CredentialStore::Get(const std::string& host)
   const std::string key = ConfigKeyFor(host);
   if (config.contains("credHelpers") && config["credHelpers"].is_object() &&
       config["credHelpers"].contains(key) && config["credHelpers"][key].is_string()) {
-    return FromHelper(config["credHelpers"][key].get<std::string>(), key);
+    return FromHelper(config["credHelpers"][key].get<std::string>(), key, helper_timeout_);
   }
   if (config.contains("credsStore") && config["credsStore"].is_string() &&
       !config["credsStore"].get<std::string>().empty()) {
-    return FromHelper(config["credsStore"].get<std::string>(), key);
+    return FromHelper(config["credsStore"].get<std::string>(), key, helper_timeout_);
   }
   if (config.contains("auths") && config["auths"].is_object() && config["auths"].contains(key)) {
     const nlohmann::json& entry = config["auths"][key];
@@ -197,7 +256,7 @@ Result<void> CredentialStore::Store(const std::string& host, const Credentials& 
       !config["credsStore"].get<std::string>().empty()) {
     const nlohmann::json input = {{"ServerURL", key}, {"Username", credentials.username},
                                   {"Secret", credentials.secret}};
-    BT_TRY(RunHelper(config["credsStore"].get<std::string>(), "store", input.dump()));
+    BT_TRY(RunHelper(config["credsStore"].get<std::string>(), "store", input.dump(), helper_timeout_));
     return {};
   }
   config["auths"][key] = {{"auth", Base64Encode(credentials.username + ":" + credentials.secret)}};
@@ -209,7 +268,7 @@ Result<bool> CredentialStore::Erase(const std::string& host) const {
   const std::string key = ConfigKeyFor(host);
   if (config.contains("credsStore") && config["credsStore"].is_string() &&
       !config["credsStore"].get<std::string>().empty()) {
-    BT_TRY(RunHelper(config["credsStore"].get<std::string>(), "erase", key));
+    BT_TRY(RunHelper(config["credsStore"].get<std::string>(), "erase", key, helper_timeout_));
     return true;
   }
   if (!config.contains("auths") || !config["auths"].is_object() || !config["auths"].contains(key)) {

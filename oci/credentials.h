@@ -3,8 +3,12 @@
 // "credsStore" (one helper for all), then "auths" (base64 "user:password"). Docker Hub is
 // "https://index.docker.io/v1/" there. `buildtool login` stores into the same file (through the
 // credsStore helper when one is set), so docker, podman, skopeo and buildtool share logins.
+// A helper is a program the config names: the name must match [A-Za-z0-9._-]+ (so it stays a
+// docker-credential-* program found on PATH, never a path), and it gets a deadline and an
+// output cap, past which it is killed.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -33,9 +37,12 @@ class CredentialStore {
   Result<bool> Erase(const std::string& host) const;
 
   const std::string& path() const { return path_; }
+  // How long a credential helper may run (default 30 s).
+  void set_helper_timeout(std::chrono::milliseconds timeout) { helper_timeout_ = timeout; }
 
  private:
   std::string path_;
+  std::chrono::milliseconds helper_timeout_{30'000};
 };
 
 // Base64 (RFC 4648, padded) of `in`: config.json's "auth" and the Basic scheme's value.

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <fstream>
 #include <string>
 
@@ -74,6 +75,62 @@ TEST_CASE("a login is stored in auths, owner-only, and erased", "[oci][credentia
   CHECK_FALSE(store.Get("localhost:5000")->has_value());
   std::ofstream(path) << "not json";
   CHECK(store.Get("localhost:5000").error().code == ErrorCode::kInvalidArgument);
+}
+
+// SECURITY.md case 35: a helper is a program named by the config, so the config decides what
+// runs: only docker-credential-NAME from PATH, for a bounded time and output.
+TEST_CASE("a credential helper name that is a path is refused, nothing runs", "[oci][credentials]") {
+  TempDir dir = *TempDir::Create("", "bt-creds-");
+  const std::string marker = dir.path() + "/ran";
+  // What "../../evil" would reach if it were joined: docker-credential-../../evil.
+  REQUIRE(::mkdir((dir.path() + "/docker-credential-..").c_str(), 0755) == 0);
+  std::ofstream(dir.path() + "/evil") << "#!/bin/sh\ntouch " << marker << "\n";
+  REQUIRE(::chmod((dir.path() + "/evil").c_str(), 0755) == 0);
+  const std::string path = dir.path() + "/config.json";
+  for (const char* name : {"../evil", "../../tmp/evil", "-v", "a b", "x/y"}) {
+    INFO(name);
+    std::ofstream(path, std::ios::trunc) << R"({"credHelpers":{"127.0.0.1:5000":")" << name << R"("}})";
+    Result<std::optional<Credentials>> c = CredentialStore(path).Get("127.0.0.1:5000");
+    REQUIRE_FALSE(c.has_value());
+    CHECK(c.error().code == ErrorCode::kInvalidArgument);
+  }
+  struct stat st;
+  CHECK(::stat(marker.c_str(), &st) != 0);
+}
+
+TEST_CASE("a credential helper that hangs or floods is killed, a failing one's secret is not quoted",
+          "[oci][credentials]") {
+  TempDir dir = *TempDir::Create("", "bt-creds-");
+  auto helper = [&](const std::string& name, const std::string& body) {
+    const std::string file = dir.path() + "/docker-credential-" + name;
+    std::ofstream(file) << "#!/bin/sh\n" << body << "\n";
+    REQUIRE(::chmod(file.c_str(), 0755) == 0);
+  };
+  helper("hang", "exec sleep 30");
+  helper("flood", "exec yes 0123456789abcdef");
+  helper("leaky", "echo '{\"Username\":\"u\",\"Secret\":\"hunter2\"}'; exit 1");
+  helper("deaf", "exit 0");  // exits without reading its input: no SIGPIPE for us
+  const std::string old_path = ::getenv("PATH");
+  ::setenv("PATH", (dir.path() + ":" + old_path).c_str(), 1);
+  const std::string path = dir.path() + "/config.json";
+  std::ofstream(path) << R"({"credHelpers":{"a":"hang","b":"flood","c":"leaky","d":"deaf"}})";
+  CredentialStore store(path);
+  store.set_helper_timeout(std::chrono::milliseconds(300));
+  const auto start = std::chrono::steady_clock::now();
+  Result<std::optional<Credentials>> hung = store.Get("a");
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  REQUIRE_FALSE(hung.has_value());
+  CHECK(hung.error().message.find("ran longer than 300 ms") != std::string::npos);
+  Result<std::optional<Credentials>> flood = store.Get("b");
+  REQUIRE_FALSE(flood.has_value());
+  CHECK(flood.error().message.find("printed more than") != std::string::npos);
+  Result<std::optional<Credentials>> leaky = store.Get("c");
+  REQUIRE_FALSE(leaky.has_value());
+  CHECK(leaky.error().message.find("hunter2") == std::string::npos);
+  Result<std::optional<Credentials>> deaf = store.Get("d");
+  REQUIRE_FALSE(deaf.has_value());  // an answer without Username and Secret
+  CHECK(deaf.error().code == ErrorCode::kInvalidArgument);
+  ::setenv("PATH", old_path.c_str(), 1);
 }
 
 }  // namespace

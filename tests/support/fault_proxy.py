@@ -70,7 +70,9 @@ Actions and their parameters:
                               Content-Type, Content-Range, ...). A Content-Length given
                               here is sent verbatim while the body stays what the rules
                               produce: a lying length. When it does not match the bytes
-                              sent, the connection is closed after the body.
+                              sent, the connection is closed after the body (a client
+                              that reuses it may take the excess bytes of a too-small
+                              length for its next answer).
               drop_headers    list of header names to remove from the answer
               flip_byte       K: the body byte at offset K is XORed with 0xff
               append          string appended after the body (Content-Length grows)
@@ -112,9 +114,10 @@ Actions and their parameters:
               fill      string repeated to fill it (default "A")
               headers   dict of answer headers
 
-"delay", "set_headers", "drop_headers" and the body and sending parameters work with every
-action that has a body of known length ("status", "big_body"); "delay", "trickle" and
-"stall_after" also work with "endless".
+The "forward" parameters work with the other actions too where they make sense: delay,
+set_headers and drop_headers with all of them; the body changes (flip_byte, append,
+truncate_*) with "status" and "big_body"; drop_after, stall_after/stall and trickle with
+"status", "big_body" and "endless".
 """
 import argparse
 import fcntl
@@ -424,6 +427,7 @@ class Handler(BaseHTTPRequestHandler):
                 warn('%s %s: upstream: %s' % (self.command, self.path, e))
                 msg = b'fault_proxy: upstream failed\n'
                 answer = Answer(502, [('Content-Type', 'text/plain')], [msg], len(msg))
+                rule = {}  # the rule's changes were meant for the upstream's answer
             self.send_answer(answer, rule)
         except Aborted:
             self.close_connection = True
@@ -670,15 +674,14 @@ def main():
             f.write('%s:%d\n' % server.server_address[:2])
     os.replace(tmp, args.ready)
 
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    while not stop.wait(0.5):
-        pass
-    # Answers in flight (an endless body, a stall) are cut: do not wait for their threads.
-    with log.lock:
-        log.file.flush()
-    os._exit(0)
+    def stop(*_):
+        # Answers in flight (an endless body, a stall) are cut: do not wait for their
+        # threads. Log lines are flushed as they are written.
+        os._exit(0)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while True:
+        signal.pause()
 
 
 if __name__ == '__main__':
