@@ -250,7 +250,7 @@ TEST_CASE("entries keep type, special mode bits, owner, nanosecond times and xat
   CHECK(fifo.st_mtim.tv_nsec == mtime.tv_nsec);
 }
 
-TEST_CASE("hard links within one diff stay hard links; a later diff's copy breaks the link",
+TEST_CASE("hard links within one diff stay hard links, a later diff's copy breaks the link",
           "[cache][chain_flatten]") {
   Tree t;
   const std::string l1 = t.Dir("l1"), l2 = t.Dir("l2");

@@ -336,7 +336,7 @@ TEST_CASE("uid, gid, setuid, setgid and sticky modes survive (mode set after cho
   CHECK(Lstat(f.diff() + "/home/app/f").st_gid == 4321);
 }
 
-TEST_CASE("xattrs are applied; security.capability survives chown; trusted.overlay.* is dropped",
+TEST_CASE("xattrs are applied, security.capability survives chown, trusted.overlay.* is dropped",
           "[cache][layer_apply][root]") {
   BT_REQUIRE_ROOT();
   Fixture f;

@@ -211,7 +211,7 @@ TEST_CASE("patternmatcher TestMatch: Go filepath.Match syntax and its bad patter
   }
 }
 
-TEST_CASE("a lone '!' is an illegal exclusion pattern; empty lines are dropped",
+TEST_CASE("a lone '!' is an illegal exclusion pattern, empty lines are dropped",
           "[cache][path_patterns]") {
   Result<PathPatterns> bang = PathPatterns::Parse({"!"});
   REQUIRE_FALSE(bang.has_value());

@@ -98,7 +98,7 @@ TEST_CASE("manifests over the size limit, negative sizes and other schema versio
   CHECK_FALSE(ParseManifest(v1).has_value());
 }
 
-TEST_CASE("an index parses its platforms; a manifest's media type is not an index's") {
+TEST_CASE("an index parses its platforms, a manifest's media type is not an index's") {
   const std::string index = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
                             kA + R"(","size":7,"platform":{"architecture":"arm64","os":"linux","variant":"v8"}}]})";
   Result<ImageIndex> i = ParseIndex(index);

@@ -76,7 +76,7 @@ TEST_CASE("manifests by tag and by digest, checked against their digests", "[oci
   CHECK(missing.error().message.find("team/nothing:1") != std::string::npos);
 }
 
-TEST_CASE("a blob is streamed; an error page is never passed on as the blob", "[oci][registry]") {
+TEST_CASE("a blob is streamed, an error page is never passed on as the blob", "[oci][registry]") {
   test::HttpTestServer server;
   test::CannedResponse blob;
   blob.body = std::string(300000, 'z');

@@ -137,7 +137,7 @@ TEST_CASE("a first build runs every step, a second runs nothing", "[solver][sche
   CHECK(f.sink.states["COPY /a1"].size() == 2);
 }
 
-TEST_CASE("no-cache runs everything; no-cache-filter runs the stage and what follows",
+TEST_CASE("no-cache runs everything, no-cache-filter runs the stage and what follows",
           "[solver][scheduler]") {
   Fixture f;
   REQUIRE(f.Solve().has_value());
