@@ -335,7 +335,9 @@ int RunBuild(const BuildCommandFlags& flags) {
   // libcurl itself is loaded only when a request is made (oci/curl_library.h).
   Result<std::unique_ptr<oci::HttpClient>> http = oci::HttpClient::Create();
   if (!http) return Report(http.error());
-  oci::RegistryClient registry(**http, RegistryAccess(flags.insecure_registries));
+  Result<oci::RegistryOptions> access = RegistryAccess(flags.insecure_registries);
+  if (!access) return Report(access.error());
+  oci::RegistryClient registry(**http, std::move(*access));
   exporter::StoreImageResolver images(CacheRootPath(flags.root), &registry, flags.pull);
   Result<frontend::LoweredBuild> lowered = frontend::LowerDockerfile(*ast, *options, images);
   if (!lowered) return Report(lowered.error(), *text);

@@ -328,7 +328,9 @@ int RunPull(const ImageCommandFlags& flags) {
   if (!o) return Fail(o.error());
   Result<std::unique_ptr<oci::HttpClient>> http = oci::HttpClient::Create();
   if (!http) return Fail(http.error());
-  oci::RegistryClient registry(**http, RegistryAccess(flags.insecure_registries));
+  Result<oci::RegistryOptions> access = RegistryAccess(flags.insecure_registries);
+  if (!access) return Fail(access.error());
+  oci::RegistryClient registry(**http, std::move(*access));
   Result<oci::Descriptor> pulled =
       exporter::PullImage(o->root->content(), *o->store, registry, (*names)[0], platform);
   if (!pulled) return Fail(pulled.error());
@@ -354,7 +356,9 @@ int RunPush(const ImageCommandFlags& flags) {
   if (!image) return Fail(image.error());
   Result<std::unique_ptr<oci::HttpClient>> http = oci::HttpClient::Create();
   if (!http) return Fail(http.error());
-  oci::RegistryClient registry(**http, RegistryAccess(flags.insecure_registries));
+  Result<oci::RegistryOptions> access = RegistryAccess(flags.insecure_registries);
+  if (!access) return Fail(access.error());
+  oci::RegistryClient registry(**http, std::move(*access));
   Result<exporter::PushReport> pushed = exporter::PushImage(
       o->root->content(), registry, name, image->manifest_json, image->manifest.media_type,
       MountSources(o->root->content(), *o->store, name));
@@ -385,7 +389,9 @@ int RunLogin(const ImageCommandFlags& flags) {
       flags.names[0] == "https://index.docker.io/v1/" ? "docker.io" : flags.names[0];
   Result<std::unique_ptr<oci::HttpClient>> http = oci::HttpClient::Create();
   if (!http) return Fail(http.error());
-  oci::RegistryOptions options = RegistryAccess(flags.insecure_registries);
+  Result<oci::RegistryOptions> access = RegistryAccess(flags.insecure_registries);
+  if (!access) return Fail(access.error());
+  oci::RegistryOptions options = std::move(*access);
   const oci::Credentials candidate{flags.username, password};
   options.credentials = [candidate](const std::string&) -> Result<std::optional<oci::Credentials>> {
     return std::optional<oci::Credentials>(candidate);

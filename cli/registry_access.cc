@@ -1,13 +1,36 @@
 #include "cli/registry_access.h"
 
+#include <chrono>
 #include <cstdlib>
+#include <optional>
+#include <string>
 
 #include "cache/image_roots.h"
 
 namespace bt::cli {
 
-oci::RegistryOptions RegistryAccess(const std::vector<std::string>& insecure_registries) {
+namespace {
+
+// A positive number of seconds from the environment variable `name`, if set.
+Result<std::optional<std::chrono::seconds>> SecondsFromEnvironment(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') return std::optional<std::chrono::seconds>();
+  const std::string text(value);
+  if (text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos || std::stol(text) == 0) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     std::string(name) + "=" + text.substr(0, 40) + ": want a positive number of seconds");
+  }
+  return std::optional<std::chrono::seconds>(std::stol(text));
+}
+
+}  // namespace
+
+Result<oci::RegistryOptions> RegistryAccess(const std::vector<std::string>& insecure_registries) {
   oci::RegistryOptions options;
+  BT_ASSIGN_OR_RETURN(const auto read_timeout, SecondsFromEnvironment("BUILDTOOL_REGISTRY_READ_TIMEOUT"));
+  BT_ASSIGN_OR_RETURN(const auto deadline, SecondsFromEnvironment("BUILDTOOL_REGISTRY_DEADLINE"));
+  if (read_timeout) options.read_timeout = *read_timeout;
+  if (deadline) options.request_deadline = *deadline;
   options.insecure_hosts.insert(insecure_registries.begin(), insecure_registries.end());
   // BUILDTOOL_CERTS_DIR: one more place for per-registry CAs (<dir>/<HOST[:PORT]>/ca.crt),
   // looked at first.

@@ -13,7 +13,11 @@
 
 namespace bt::cli {
 
-oci::RegistryOptions RegistryAccess(const std::vector<std::string>& insecure_registries);
+// The published limits may be changed from the environment, in whole seconds:
+// BUILDTOOL_REGISTRY_READ_TIMEOUT (a transfer receiving nothing this long is abandoned, 60)
+// and BUILDTOOL_REGISTRY_DEADLINE (the longest any one request may run, 3600).
+// kInvalidArgument naming the variable for a value that is not a positive number.
+Result<oci::RegistryOptions> RegistryAccess(const std::vector<std::string>& insecure_registries);
 
 // For a push to `target`: the blobs that stored images of the same registry (other
 // repositories) have, each with one such repository, for cross-repository mounts.

@@ -134,5 +134,54 @@ TEST_CASE("a Bearer challenge is answered with a token request, once", "[oci][re
   CHECK(token_sent);
 }
 
+// SECURITY.md cases 35 and 36: a plain-HTTP loopback registry may be spoken to, but the login
+// crosses plain HTTP (to its token realm, or as Basic) only when the registry is named insecure.
+TEST_CASE("a login goes over plain HTTP only to a registry named insecure", "[oci][registry]") {
+  test::HttpTestServer server;
+  test::CannedResponse challenge;
+  challenge.status = 401;
+  challenge.headers = {{"WWW-Authenticate", "Bearer realm=\"" + server.Url("/token") + "\",service=\"s\""}};
+  server.Route("/v2/team/app/manifests/1", challenge);
+  test::CannedResponse token;
+  token.body = R"({"token":"t0k3n"})";
+  server.Route("/token", token);
+  std::unique_ptr<HttpClient> http = *HttpClient::Create();
+  RegistryOptions options;
+  options.credentials = [](const std::string&) -> Result<std::optional<Credentials>> {
+    return std::optional<Credentials>(Credentials{"alice", "pw"});
+  };
+  {
+    RegistryClient client(*http, options);
+    Result<FetchedManifest> r = client.GetManifest(Ref(server, "team/app:1"));
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().code == ErrorCode::kPermissionDenied);
+    CHECK(r.error().message.find("--insecure-registry 127.0.0.1:" + std::to_string(server.port())) !=
+          std::string::npos);
+    CHECK(server.RequestCount("/token") == 0);
+  }
+  options.insecure_hosts.insert("127.0.0.1:" + std::to_string(server.port()));
+  RegistryClient client(*http, options);
+  CHECK_FALSE(client.GetManifest(Ref(server, "team/app:1")).has_value());  // the canned 401 stays
+  REQUIRE(server.RequestCount("/token") == 1);
+  bool login_sent = false;
+  for (const test::ReceivedRequest& q : server.Requests()) {
+    if (q.target.rfind("/token", 0) == 0) login_sent = q.Header("Authorization") == "Basic " + Base64Encode("alice:pw");
+  }
+  CHECK(login_sent);
+}
+
+TEST_CASE("malformed challenges parse to nothing rather than to a guess", "[oci][registry]") {
+  CHECK_FALSE(ParseAuthChallenge(R"(Bearer realm="https://a.example/token)").has_value());
+  CHECK_FALSE(ParseAuthChallenge("Bearer").has_value());
+  const std::optional<AuthChallenge> many = ParseAuthChallenge("Bearer " + [] {
+    std::string p;
+    for (int i = 0; i < 10000; ++i) p += (i ? "," : "") + std::string("p") + std::to_string(i) + "=1";
+    return p;
+  }());
+  REQUIRE(many.has_value());
+  CHECK(many->params.size() == 10000);
+  CHECK(many->params.count("realm") == 0);
+}
+
 }  // namespace
 }  // namespace bt::oci

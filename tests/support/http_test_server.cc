@@ -201,6 +201,10 @@ void HttpTestServer::Serve(int fd) {
     const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
     if (n <= 0) break;
     buffer.append(chunk, static_cast<std::size_t>(n));
+    // A TLS ClientHello (a handshake record, 0x16): this server speaks plain HTTP only, and
+    // says so at once by closing, as a real one does, so that a client probing for TLS on a
+    // loopback registry does not wait for its timeout.
+    if (buffer[0] == '\x16') break;
     head_end = buffer.find("\r\n\r\n");
   }
   if (head_end != std::string::npos) {
