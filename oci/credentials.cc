@@ -234,6 +234,13 @@ Result<std::optional<Credentials>> CredentialStore::Get(const std::string& host)
   }
   if (config.contains("auths") && config["auths"].is_object() && config["auths"].contains(key)) {
     const nlohmann::json& entry = config["auths"][key];
+    // docker login keeps "auth" (the user, no password) beside an identity token: the token
+    // is the credential.
+    if (entry.is_object() && entry.contains("identitytoken") && entry["identitytoken"].is_string() &&
+        !entry["identitytoken"].get<std::string>().empty()) {
+      return std::optional<Credentials>(
+          Credentials{std::string(kIdentityTokenUser), entry["identitytoken"].get<std::string>()});
+    }
     if (entry.is_object() && entry.contains("auth") && entry["auth"].is_string()) {
       const std::optional<std::string> plain = Unbase64(entry["auth"].get<std::string>());
       const std::size_t colon = plain ? plain->find(':') : std::string::npos;
@@ -241,9 +248,6 @@ Result<std::optional<Credentials>> CredentialStore::Get(const std::string& host)
         return MakeError(ErrorCode::kInvalidArgument, path_ + ": auths[" + key + "].auth is not base64 of user:password");
       }
       return std::optional<Credentials>(Credentials{plain->substr(0, colon), plain->substr(colon + 1)});
-    }
-    if (entry.is_object() && entry.contains("identitytoken") && entry["identitytoken"].is_string()) {
-      return std::optional<Credentials>(Credentials{"<token>", entry["identitytoken"].get<std::string>()});
     }
   }
   return std::optional<Credentials>();

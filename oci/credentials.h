@@ -11,15 +11,20 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/result.h"
 
 namespace bt::oci {
 
 struct Credentials {
-  std::string username;
-  std::string secret;  // a password or an identity token
+  std::string username;  // kIdentityTokenUser when the secret is an identity token
+  std::string secret;    // a password or an identity token
 };
+
+// The user name docker's credential helpers give for an identity token (an OAuth2 refresh
+// token, exchanged at the registry's token realm), as config.json's "identitytoken" reads.
+inline constexpr std::string_view kIdentityTokenUser = "<token>";
 
 class CredentialStore {
  public:

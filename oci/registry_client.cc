@@ -212,22 +212,32 @@ Result<std::string> RegistryClient::Authorize(const Reference& ref, const std::s
                      ref.domain + ": its token realm " + QuoteCapped(url) + " is plain HTTP; buildtool "
                      "sends the login only over TLS, or with --insecure-registry " + ref.domain);
   }
-  url += url.find('?') == std::string::npos ? "?" : "&";
-  if (c->params.count("service")) url += "service=" + UrlEncode(c->params.at("service")) + "&";
+  std::string query;
+  if (c->params.count("service")) query += "service=" + UrlEncode(c->params.at("service")) + "&";
   if (c->params.count("scope")) {
-    url += "scope=" + UrlEncode(c->params.at("scope"));
+    query += "scope=" + UrlEncode(c->params.at("scope")) + "&";
   } else if (!ref.path.empty()) {
-    url += "scope=" + UrlEncode(scope);
-  } else {
-    url.pop_back();  // a ping: no repository, no scope
+    query += "scope=" + UrlEncode(scope) + "&";
   }
   HttpRequest request;
-  request.url = url;
   request.timeouts.low_speed_time = options_.read_timeout;
   request.timeouts.total = options_.request_deadline;
   // A redirect from the token service is not followed: the login would go where it says.
   request.max_redirects = 0;
-  if (login) request.headers.emplace_back("Authorization", basic);
+  if (login && login->username == kIdentityTokenUser) {
+    // An identity token (docker login's "identitytoken", a helper's "<token>" user) is an
+    // OAuth2 refresh token: exchanged for an access token by a POST to the realm, as docker
+    // and containerd do.
+    request.method = "POST";
+    request.url = url;
+    request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    request.body = query + "grant_type=refresh_token&client_id=buildtool&refresh_token=" +
+                   UrlEncode(login->secret);
+  } else {
+    if (!query.empty()) query.pop_back();
+    request.url = url + (query.empty() ? "" : (url.find('?') == std::string::npos ? "?" : "&") + query);
+    if (login) request.headers.emplace_back("Authorization", basic);
+  }
   BT_ASSIGN_OR_RETURN(HttpResponse r, http_.Fetch(request, kMaxTokenBytes));
   if (r.status != 200) {
     return MakeError(r.status == 401 || r.status == 403 ? ErrorCode::kPermissionDenied

@@ -33,6 +33,13 @@ TEST_CASE("auths entries decode, Docker Hub by its v1 key", "[oci][credentials]"
   REQUIRE(hub->has_value());
   CHECK((*hub)->username == "bob");
   CHECK_FALSE(store.Get("other.example")->has_value());
+  // docker login with an identity token keeps the user in "auth" and the token beside it.
+  std::ofstream(path, std::ios::trunc) << R"({"auths":{"acr.example":{"auth":"dXNlcjo=","identitytoken":"rt"}}})";
+  Result<std::optional<Credentials>> token = CredentialStore(path).Get("acr.example");
+  REQUIRE(token.has_value());
+  REQUIRE(token->has_value());
+  CHECK((*token)->username == kIdentityTokenUser);
+  CHECK((*token)->secret == "rt");
   CHECK(Base64Encode("alice:pa:ss") == "YWxpY2U6cGE6c3M=");
 }
 

@@ -183,5 +183,39 @@ TEST_CASE("malformed challenges parse to nothing rather than to a guess", "[oci]
   CHECK(many->params.count("realm") == 0);
 }
 
+TEST_CASE("an identity token is exchanged at the realm as an OAuth2 refresh token", "[oci][registry]") {
+  test::HttpTestServer server;
+  test::CannedResponse challenge;
+  challenge.status = 401;
+  challenge.headers = {{"WWW-Authenticate", "Bearer realm=\"" + server.Url("/token") +
+                                                "\",service=\"reg\",scope=\"repository:team/app:pull\""}};
+  server.Route("/v2/team/app/manifests/1", challenge);
+  test::CannedResponse token;
+  token.body = R"({"access_token":"acc3ss","refresh_token":"rt"})";
+  server.Route("/token", token);
+  std::unique_ptr<HttpClient> http = *HttpClient::Create();
+  RegistryOptions options;
+  options.insecure_hosts.insert("127.0.0.1:" + std::to_string(server.port()));
+  options.credentials = [](const std::string&) -> Result<std::optional<Credentials>> {
+    return std::optional<Credentials>(Credentials{std::string(kIdentityTokenUser), "refresh/me"});
+  };
+  RegistryClient client(*http, options);
+  CHECK_FALSE(client.GetManifest(Ref(server, "team/app:1")).has_value());  // the canned 401 stays
+  bool posted = false, bearer_sent = false;
+  for (const test::ReceivedRequest& q : server.Requests()) {
+    if (q.target == "/token") {
+      posted = q.method == "POST" && q.Header("Authorization").empty() &&
+               q.Header("Content-Type") == "application/x-www-form-urlencoded" &&
+               q.body.find("grant_type=refresh_token") != std::string::npos &&
+               q.body.find("refresh_token=refresh%2Fme") != std::string::npos &&
+               q.body.find("service=reg") != std::string::npos &&
+               q.body.find("scope=repository%3Ateam%2Fapp%3Apull") != std::string::npos;
+    }
+    if (q.Header("Authorization") == "Bearer acc3ss") bearer_sent = true;
+  }
+  CHECK(posted);
+  CHECK(bearer_sent);
+}
+
 }  // namespace
 }  // namespace bt::oci
