@@ -306,22 +306,31 @@ Result<ImportedImage> ImportRootfs(cache::CacheRoot& root, const std::string& ta
   UniqueFd fd(tar_path == "-" ? ::dup(STDIN_FILENO)
                               : ::open(tar_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return ErrnoError("open", tar_path, errno);
+  // As docker import: the tar may come compressed (gzip, bzip2, xz, zstd); libarchive's raw
+  // format hands out the decompressed stream, and the layer is stored uncompressed.
+  std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), &archive_read_free);
+  archive_read_support_format_raw(a.get());
+  archive_read_support_filter_gzip(a.get());
+  archive_read_support_filter_bzip2(a.get());
+  archive_read_support_filter_xz(a.get());
+  archive_read_support_filter_zstd(a.get());
+  archive_entry* entry = nullptr;
+  if (archive_read_open_fd(a.get(), fd.get(), kChunk) != ARCHIVE_OK ||
+      archive_read_next_header(a.get(), &entry) != ARCHIVE_OK) {
+    return Bad(tar_path, std::string("not a tar archive: ") + archive_error_string(a.get()));
+  }
   bool first = true;
   auto read = [&](char* buf, std::size_t cap) -> Result<std::size_t> {
     std::size_t got = 0;
     while (got < cap) {
-      const ssize_t n = ::read(fd.get(), buf + got, cap - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return ErrnoError("read", tar_path, errno);
+      const la_ssize_t n = archive_read_data(a.get(), buf + got, cap - got);
+      if (n < 0) return Bad(tar_path, archive_error_string(a.get()));
       if (n == 0) break;
       got += static_cast<std::size_t>(n);
     }
     if (first) {
       first = false;
-      if (!LooksLikeTar(buf, got)) {
-        return Bad(tar_path, "not an uncompressed tar archive (a compressed one: decompress it "
-                             "first)");
-      }
+      if (!LooksLikeTar(buf, got)) return Bad(tar_path, "not a tar archive (nor a compressed one)");
     }
     return got;
   };

@@ -1,6 +1,7 @@
 // Images that come from files rather than builds (issue 7's `import` and `load`):
 //  - ImportRootfs: a root filesystem tarball as a one-layer image, as `docker import` makes
-//    one. The tar is stored as it is, an uncompressed layer whose digest is its diffID.
+//    one. The tar (decompressed if it came compressed) is stored as an uncompressed layer
+//    whose digest is its diffID.
 //  - LoadArchive: `docker save` output (a docker-archive: manifest.json, configs, layer tars)
 //    or an OCI image layout (index.json, blobs/), as a tar or a directory. Every blob goes into
 //    the content store checked against its digest (a layout's blobs against their names, a
@@ -24,7 +25,8 @@ struct ImportedImage {
   std::vector<std::string> names;  // RepoTags / ref names found in the archive (unparsed)
 };
 
-// `tar_path`: an uncompressed tar ("-": standard input). kInvalidArgument when it is not one.
+// `tar_path`: a tar, plain or compressed with gzip, bzip2, xz or zstd ("-": standard input);
+// the layer is stored uncompressed. kInvalidArgument when it is not one.
 Result<ImportedImage> ImportRootfs(cache::CacheRoot& root, const std::string& tar_path,
                                    const oci::Platform& platform, std::int64_t created_ns);
 

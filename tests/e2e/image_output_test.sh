@@ -170,6 +170,17 @@ imported=$("$buildtool" import --root "$root" "$work/base.tar" bb:1 2>&1)
 [[ $imported == sha256:* ]] && ok "import prints the image digest" || fail "import: $imported"
 expect_eq "the imported layer is the tar itself (its diffID)" "sha256:$(sha256sum "$work/base.tar" | cut -d' ' -f1)" \
   "$("$buildtool" inspect --root "$root" bb:1 | jq -r '.Config.rootfs.diff_ids[0]')"
+# Compressed, as docker import takes it: the same layer (the tar's own digest) whatever the
+# compression; something that is no tar is refused.
+for z in "gzip -c" "bzip2 -c" "xz -T1 -c" "zstd -q -c"; do
+  $z "$work/base.tar" >"$work/base.tar.z"
+  "$buildtool" import --root "$work/root-z" "$work/base.tar.z" bbz:1 >/dev/null 2>"$work/log"
+  expect_eq "import of a tar compressed by ${z%% *} stores the tar itself" "sha256:$(sha256sum "$work/base.tar" | cut -d' ' -f1)" \
+    "$("$buildtool" inspect --root "$work/root-z" bbz:1 2>/dev/null | jq -r '.Config.rootfs.diff_ids[0]')"
+done
+head -c 4096 /dev/urandom | gzip -c >"$work/noise.gz"
+"$buildtool" import --root "$work/root-z" "$work/noise.gz" noise:1 >"$work/log" 2>&1
+[ $? = 1 ] && grep -q "not a tar archive" "$work/log" && ok "import of compressed noise is refused" || fail "noise import: $(cat "$work/log")"
 printf 'FROM bb:1\nRUN echo built > /built\n' >"$ctx/Dockerfile.from"
 "$buildtool" build --root "$root" --progress quiet -f "$ctx/Dockerfile.from" -t from:1 "$ctx" >"$work/stdout" 2>"$work/log"
 expect_eq "FROM an imported image builds" 0 "$?"
