@@ -1,6 +1,7 @@
 #include "cli/registry_access.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -37,6 +38,7 @@ Result<oci::RegistryOptions> RegistryAccess(const std::vector<std::string>& inse
   if (const char* dir = std::getenv("BUILDTOOL_CERTS_DIR"); dir != nullptr && *dir != '\0') {
     options.certs_dirs.insert(options.certs_dirs.begin(), dir);
   }
+  options.warn = [](const std::string& message) { std::fprintf(stderr, "warning: %s\n", message.c_str()); };
   const oci::CredentialStore store = oci::CredentialStore::FromEnvironment();
   options.credentials = [store](const std::string& host) { return store.Get(host); };
   return options;

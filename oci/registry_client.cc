@@ -150,6 +150,11 @@ Result<std::string> RegistryClient::BaseUrl(const std::string& domain) {
     if (!speaks_tls(true)) {
       if (speaks_tls(false)) {
         verify = false;
+        if (options_.warn) {
+          options_.warn(domain + ": its TLS certificate does not verify; going on without "
+                        "verifying it, as for any " +
+                        std::string(IsLoopback(domain) ? "loopback" : "insecure") + " registry");
+        }
       } else {
         base = "http://" + host;
       }

@@ -45,6 +45,10 @@ struct RegistryOptions {
   // Directories of per-registry CAs as docker and podman keep them: <dir>/<HOST[:PORT]>/ca.crt
   // is trusted (besides nothing else) for that registry.
   std::vector<std::string> certs_dirs = {"/etc/docker/certs.d", "/etc/containers/certs.d"};
+  // Told once per registry whose TLS certificate does not verify and that is spoken to anyway
+  // (a loopback or insecure one), so that the user sees it. (Plain HTTP to such a registry is
+  // what it speaks, as docker allows, and is not warned about.)
+  std::function<void(const std::string& message)> warn;
 };
 
 struct FetchedManifest {
