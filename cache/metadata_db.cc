@@ -265,13 +265,9 @@ Result<void> MetadataDb::Update(const std::function<Result<void>(WriteTxn&)>& fn
     Result<void> result = fn(txn);
     if (result.has_value()) result = txn.Commit();
     if (result.has_value()) return result;
-    bool grow;
-    {
-      std::lock_guard<std::mutex> lock(state_->mu);
-      grow = state_->grow_requested;
-    }
-    // Only a full map is worth another run; `txn` aborts here, before the next BeginWrite.
-    if (result.error().code != ErrorCode::kUnavailable || !grow) return result;
+    // Only a full map is worth another run (BeginWrite grows it first, unless another thread
+    // has grown it meanwhile); `txn` aborts here, before the next BeginWrite.
+    if (!txn.hit_map_full()) return result;
   }
   return MakeError(ErrorCode::kUnavailable,
                    "write to metadata DB " + state_->dir + ": the map keeps filling");

@@ -285,13 +285,18 @@ Result<std::vector<StatCacheContext>> ReadTxn::ListStatCacheContexts() const {
 
 // WriteTxn
 
+void WriteTxn::MapFull() {
+  map_full_ = true;
+  state_->RequestGrow();
+}
+
 Result<void> WriteTxn::Put(unsigned dbi, std::string_view key, std::string_view value,
                            std::string_view what) {
   BT_CHECK(txn_ != nullptr);
   MDB_val k = Val(key);
   MDB_val v = Val(value);
   const int rc = mdb_put(txn_, dbi, &k, &v, 0);
-  if (rc == MDB_MAP_FULL) state_->RequestGrow();
+  if (rc == MDB_MAP_FULL) MapFull();
   if (rc != 0) return LmdbError(rc, "write", what);
   return {};
 }
@@ -302,7 +307,7 @@ Result<void> WriteTxn::Delete(unsigned dbi, std::string_view key, std::string_vi
   const int rc = mdb_del(txn_, dbi, &k, nullptr);
   if (rc == MDB_NOTFOUND) return MakeError(ErrorCode::kNotFound, std::string(what) + " not found");
   // Deleting can split pages of the free list, so it can fill the map too.
-  if (rc == MDB_MAP_FULL) state_->RequestGrow();
+  if (rc == MDB_MAP_FULL) MapFull();
   if (rc != 0) return LmdbError(rc, "delete", what);
   return {};
 }
@@ -490,8 +495,8 @@ Result<void> WriteTxn::Commit() {
   BT_CHECK(txn_ != nullptr);
   const int rc = mdb_txn_commit(txn_);  // frees the transaction whatever the outcome
   txn_ = nullptr;
+  if (rc == MDB_MAP_FULL) MapFull();
   state_->ExitTxn();
-  if (rc == MDB_MAP_FULL) state_->RequestGrow();
   if (rc != 0) return LmdbError(rc, "commit to metadata DB", state_->dir);
   return {};
 }

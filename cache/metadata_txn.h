@@ -108,10 +108,16 @@ class WriteTxn : public ReadTxn {
   // Makes every write durable and visible. The transaction is over either way. kUnavailable
   // when the map filled (the next BeginWrite grows it); kIo (ENOSPC, EIO) otherwise.
   Result<void> Commit();
+  // Whether a write or the commit of this transaction found the map full: the one failure
+  // worth running the transaction again for, once the map has grown. Kept per transaction:
+  // the process-wide grow request may already have been served by another thread's growth.
+  bool hit_map_full() const { return map_full_; }
 
  private:
   friend class MetadataDb;
   WriteTxn(internal::MetadataDbState* state, MDB_txn* txn) : ReadTxn(state, txn) {}
+  void MapFull();  // records the full map here and asks the DB to grow
+  bool map_full_ = false;
 
   Result<void> Put(unsigned dbi, std::string_view key, std::string_view value,
                    std::string_view what);

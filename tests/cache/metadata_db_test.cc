@@ -16,6 +16,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <mutex>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -375,6 +376,8 @@ TEST_CASE("threads sharing one DB write while the map grows under them and reade
   constexpr int kThreads = 4;
   constexpr int kPerThread = 60;
   std::atomic<int> failures{0};
+  std::mutex errors_mu;
+  std::string errors;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -385,7 +388,11 @@ TEST_CASE("threads sharing one DB write while the map grows under them and reade
           rec.output_metadata.assign(2000, static_cast<char>('a' + t));
           return txn.PutCacheRecord(rec);
         });
-        if (!r.has_value()) ++failures;
+        if (!r.has_value()) {
+          ++failures;
+          std::lock_guard<std::mutex> lock(errors_mu);
+          errors += r.error().message + "\n";
+        }
         // Begun here, ended on another thread (MDB_NOTLS).
         Result<ReadTxn> read = db->BeginRead();
         if (!read.has_value()) {
@@ -400,6 +407,7 @@ TEST_CASE("threads sharing one DB write while the map grows under them and reade
     });
   }
   for (std::thread& thread : threads) thread.join();
+  INFO(errors);
   CHECK(failures == 0);
   CHECK(db->map_size() > (std::size_t{64} << 10));
   Result<ReadTxn> txn = db->BeginRead();
