@@ -38,9 +38,10 @@ Result<PushReport> PushImage(const cache::ContentStore& content, oci::RegistryCl
       }
       BT_ASSIGN_OR_RETURN(UniqueFd fd, content.Open(d.digest));
       BT_ASSIGN_OR_RETURN(const std::uint64_t size, content.Size(d.digest));
-      BT_TRY(registry.PutBlob(ref, d.digest, size, [&](char* buf, std::size_t cap) -> Result<std::size_t> {
+      BT_TRY(registry.PutBlob(ref, d.digest, size,
+                              [&](std::uint64_t offset, char* buf, std::size_t cap) -> Result<std::size_t> {
         for (;;) {
-          const ssize_t n = ::read(fd.get(), buf, cap);
+          const ssize_t n = ::pread(fd.get(), buf, cap, static_cast<off_t>(offset));
           if (n < 0 && errno == EINTR) continue;
           if (n < 0) return ErrnoError("read blob", d.digest.ToString(), errno);
           return static_cast<std::size_t>(n);

@@ -518,8 +518,21 @@ Result<bool> RegistryClient::MountBlob(const Reference& ref, const Digest& diges
                    StatusText(ref, "mount " + digest.ToString() + " from " + from, r.status));
 }
 
-Result<void> RegistryClient::PutBlob(const Reference& ref, const Digest& digest, std::uint64_t size,
-                                     const std::function<Result<std::size_t>(char*, std::size_t)>& source) {
+Result<void> RegistryClient::PutBlob(
+    const Reference& ref, const Digest& digest, std::uint64_t size,
+    const std::function<Result<std::size_t>(std::uint64_t, char*, std::size_t)>& read_at) {
+  for (int attempt = 0;; ++attempt) {
+    Result<void> done = UploadOnce(ref, digest, size, read_at);
+    if (done || done.error().code != ErrorCode::kUnavailable || attempt + 1 >= options_.attempts) {
+      return done;
+    }
+    std::this_thread::sleep_for(RetryDelay(Result<HttpResponse>(std::move(done).error()), attempt));
+  }
+}
+
+Result<void> RegistryClient::UploadOnce(
+    const Reference& ref, const Digest& digest, std::uint64_t size,
+    const std::function<Result<std::size_t>(std::uint64_t, char*, std::size_t)>& read_at) {
   HttpRequest start;
   start.method = "POST";
   start.url = "/v2/" + ref.path + "/blobs/uploads/";
@@ -548,7 +561,12 @@ Result<void> RegistryClient::PutBlob(const Reference& ref, const Digest& digest,
   put.url = location + (location.find('?') == std::string::npos ? "?" : "&") + "digest=" +
             UrlEncode(digest.ToString());
   put.headers = {{"Content-Type", "application/octet-stream"}};
-  put.body_source = source;
+  std::uint64_t offset = 0;
+  put.body_source = [&](char* buffer, std::size_t cap) -> Result<std::size_t> {
+    BT_ASSIGN_OR_RETURN(const std::size_t n, read_at(offset, buffer, cap));
+    offset += n;
+    return n;
+  };
   put.body_size = size;
   BT_ASSIGN_OR_RETURN(HttpResponse done, Send(ref, std::move(put), true));
   if (done.status != 201) {

@@ -88,8 +88,12 @@ class RegistryClient {
   // names another digest for the upload than the one sent is an error (kDataLoss); so is a
   // manifest PUT answered with another digest than the bytes'.
   Result<bool> MountBlob(const Reference& ref, const Digest& digest, const std::string& from);
+  // `read_at` fills the buffer with up to `cap` bytes of the blob from `offset` and returns how
+  // many (0 only at the end): an upload that fails on the way (a reset, a 5xx after the body)
+  // starts again from byte 0 in a new upload session, up to `attempts` times.
   Result<void> PutBlob(const Reference& ref, const Digest& digest, std::uint64_t size,
-                       const std::function<Result<std::size_t>(char*, std::size_t)>& source);
+                       const std::function<Result<std::size_t>(std::uint64_t offset, char* buffer,
+                                                               std::size_t cap)>& read_at);
   Result<void> PutManifest(const Reference& ref, const std::string& bytes,
                            const std::string& media_type);
 
@@ -116,6 +120,9 @@ class RegistryClient {
   // realm, with the login if there is one; Basic: the login).
   Result<std::string> Authorize(const Reference& ref, const std::string& challenge,
                                 const std::string& scope);
+  // One upload session of PutBlob: POST, then the whole body in one PUT.
+  Result<void> UploadOnce(const Reference& ref, const Digest& digest, std::uint64_t size,
+                          const std::function<Result<std::size_t>(std::uint64_t, char*, std::size_t)>& read_at);
   // How long to wait before attempt `attempt` + 1 after answer `r`.
   std::chrono::milliseconds RetryDelay(const Result<HttpResponse>& r, int attempt) const;
   Result<FetchedManifest> FetchManifest(const Reference& ref, const std::string& tag_or_digest,
