@@ -96,12 +96,15 @@ Result<uint32_t> ContextTree::Resolve(std::string_view path, FinalSymlink final,
   }
 }
 
-Result<Checksum128> ContextTree::ChecksumOf(std::string_view selector, FinalSymlink final,
-                                            std::vector<std::string>* absent) const {
+Result<ContextTree::Selected> ContextTree::Select(std::string_view selector, FinalSymlink final,
+                                                  std::vector<std::string>* absent) const {
+  Selected out;
   if (selector.find_first_of("*?[\\") == std::string_view::npos) {
     BT_ASSIGN_OR_RETURN(const uint32_t index, Resolve(selector, final, absent));
-    return nodes_[index].checksum;
+    out.matches.emplace_back(std::string(), index);
+    return out;
   }
+  out.glob = true;
   std::string pattern = CleanSlashPath(selector);
   if (pattern.size() > 1 && pattern[0] == '/') pattern.erase(0, 1);
   BT_ASSIGN_OR_RETURN(const PathGlob glob, PathGlob::Compile(pattern));
@@ -125,31 +128,39 @@ Result<Checksum128> ContextTree::ChecksumOf(std::string_view selector, FinalSyml
     }
     top = *dir;
   }
-  // Glob encoding: 'G', then per match in tree order: u32 path length, path, checksum.
-  std::string buf = "G";
-  size_t matches = 0;
   std::vector<std::pair<uint32_t, std::string>> stack = {{top, prefix}};
   while (!stack.empty()) {
     auto [index, path] = std::move(stack.back());
     stack.pop_back();
     if (!path.empty() && glob.Matches(path)) {
-      ++matches;
-      AppendU32(&buf, static_cast<uint32_t>(path.size()));
-      buf.append(path);
       uint32_t content = index;
       if (final == FinalSymlink::kFollow && nodes_[index].type == ContextNodeType::kSymlink) {
         BT_ASSIGN_OR_RETURN(content, Resolve(path, final, absent));
       }
-      AppendChecksum(&buf, nodes_[content].checksum);
+      out.matches.emplace_back(path, content);
     }
     const std::vector<uint32_t>& kids = nodes_[index].children;
     for (auto it = kids.rbegin(); it != kids.rend(); ++it) {
       stack.emplace_back(*it, Join(path, nodes_[*it].name));
     }
   }
-  if (matches == 0) {
+  if (out.matches.empty()) {
     return MakeError(ErrorCode::kNotFound, "checksum " + std::string(selector) +
                                                ": no file in the build context matches");
+  }
+  return out;
+}
+
+Result<Checksum128> ContextTree::ChecksumOf(std::string_view selector, FinalSymlink final,
+                                            std::vector<std::string>* absent) const {
+  BT_ASSIGN_OR_RETURN(const Selected selected, Select(selector, final, absent));
+  if (!selected.glob) return nodes_[selected.matches[0].second].checksum;
+  // Glob encoding: 'G', then per match in tree order: u32 path length, path, checksum.
+  std::string buf = "G";
+  for (const auto& [path, index] : selected.matches) {
+    AppendU32(&buf, static_cast<uint32_t>(path.size()));
+    buf.append(path);
+    AppendChecksum(&buf, nodes_[index].checksum);
   }
   return HashBytes(buf);
 }

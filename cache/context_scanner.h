@@ -73,6 +73,17 @@ class ContextTree {
                                  FinalSymlink final = FinalSymlink::kAsLink,
                                  std::vector<std::string>* absent = nullptr) const;
 
+  // What ChecksumOf hashes for `selector`: a path's one node, or a glob's matches in path order,
+  // each with the path the pattern named it by and the node that stands for it (the link's
+  // target when following). Errors as ChecksumOf's. Other digests of the same selection
+  // (cache/portable_context_digest.h) combine these the same way.
+  struct Selected {
+    bool glob = false;
+    std::vector<std::pair<std::string, uint32_t>> matches;  // path ("" for a path), node index
+  };
+  Result<Selected> Select(std::string_view selector, FinalSymlink final = FinalSymlink::kAsLink,
+                          std::vector<std::string>* absent = nullptr) const;
+
   // The node at a cleaned relative path without resolving symlinks, or nullptr.
   const ContextNode* Find(std::string_view path) const;
   const ContextNode& root() const { return nodes_[0]; }

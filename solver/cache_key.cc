@@ -124,6 +124,78 @@ oci::Digest ContentCacheKey(const ir::Graph& graph, ir::VertexId v,
   return oci::Digest::Of(buf);
 }
 
+namespace {
+
+// A portable selection: as PutSelection, with the SHA-256 digest of what is found.
+Result<void> PutPortableSelection(std::string* out, cache::PortableContextDigests& context,
+                                  std::uint32_t index, const std::string& selector, bool follow) {
+  PutU32(out, index);
+  PutStr(out, selector);
+  out->push_back(follow ? 1 : 0);
+  const auto final = follow ? ContextTree::FinalSymlink::kFollow : ContextTree::FinalSymlink::kAsLink;
+  // What names nothing is keyed by why, as locally; failing to read what is there is an error.
+  if (Result<ContextTree::Selected> selected = context.tree().Select(selector, final); !selected) {
+    out->push_back(0);
+    PutStr(out, selected.error().message);
+    return {};
+  }
+  BT_ASSIGN_OR_RETURN(const oci::Digest digest, context.DigestOf(selector, final));
+  out->push_back(1);
+  PutDigest(out, digest);
+  return {};
+}
+
+Result<std::string> PortableSelections(const ir::Op& op, ir::InputIndex input,
+                                       cache::PortableContextDigests& context) {
+  std::vector<InputSelection> selections = SelectionsOf(op, input);
+  if (selections.empty()) selections.push_back(InputSelection{0, "/", false});
+  std::string out;
+  PutU32(&out, static_cast<std::uint32_t>(selections.size()));
+  for (const InputSelection& s : selections) {
+    BT_TRY(PutPortableSelection(&out, context, s.index, s.selector, s.follow));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<oci::Digest>> ComputePortableCacheKeys(
+    const ir::Graph& graph, const std::vector<PortableSourceContent>& sources) {
+  std::vector<oci::Digest> keys(graph.size());
+  auto local_of = [&](ir::VertexId v) -> cache::PortableContextDigests* {
+    if (v >= sources.size()) return nullptr;
+    auto* const* context = std::get_if<cache::PortableContextDigests*>(&sources[v]);
+    return context != nullptr ? *context : nullptr;
+  };
+  for (ir::VertexId v = 0; v < graph.size(); ++v) {
+    const ir::Op& op = graph.op(v);
+    std::string buf("buildtool portable key v1", 26);
+    PutDigest(&buf, graph.digest(v));
+    PutU32(&buf, static_cast<std::uint32_t>(op.inputs.size()));
+    for (std::size_t i = 0; i < op.inputs.size(); ++i) {
+      const ir::Edge& edge = op.inputs[i];
+      if (cache::PortableContextDigests* context = local_of(edge.vertex)) {
+        buf.push_back('L');
+        BT_ASSIGN_OR_RETURN(const std::string selections,
+                            PortableSelections(op, static_cast<ir::InputIndex>(i), *context));
+        buf += selections;
+      } else {
+        buf.push_back('K');
+        PutDigest(&buf, keys[edge.vertex]);
+        PutU32(&buf, edge.output);
+      }
+    }
+    if (v < sources.size()) {
+      if (const auto* d = std::get_if<DownloadedContent>(&sources[v])) {
+        buf.push_back('C');
+        PutDigest(&buf, d->digest);
+      }
+    }
+    keys[v] = oci::Digest::Of(buf);
+  }
+  return keys;
+}
+
 std::vector<oci::Digest> ComputeCacheKeys(const ir::Graph& graph,
                                           const std::vector<SourceContent>& sources) {
   std::vector<oci::Digest> keys(graph.size());

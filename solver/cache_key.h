@@ -23,6 +23,7 @@
 
 #include "base/result.h"
 #include "cache/context_scanner.h"
+#include "cache/portable_context_digest.h"
 #include "oci/digest.h"
 #include "solver/ir.h"
 
@@ -68,5 +69,21 @@ struct ContentKeyInput {
 };
 oci::Digest ContentCacheKey(const ir::Graph& graph, ir::VertexId v,
                             const std::vector<ContentKeyInput>& inputs);
+
+// Keys that may leave the machine (an exported build cache, issue 8). The local keys above
+// rest on XXH3-128 checksums of the context, which someone who controls one build's context
+// could make collide with another's; a key shared through a registry must not. Portable keys
+// follow the same definition with every local-context selection keyed by its SHA-256 digest
+// (cache/portable_context_digest.h), and a local source vertex's own key leaves its content
+// out: steps read a context only through selections, and a source's result is never
+// exported. Encoding (version 1), as above except:
+//   "buildtool portable key v1\0" | ... | 'L' selections with, per found selection, the 32
+//   bytes of its SHA-256 digest in place of the XXH3-128 halves; no 'C' for a local source.
+// Errors: a context file that can no longer be read as the scan saw it (kIo,
+// kFailedPrecondition). A selection that names nothing is keyed by why, as locally.
+using PortableSourceContent =
+    std::variant<NoSourceContent, cache::PortableContextDigests*, DownloadedContent>;
+Result<std::vector<oci::Digest>> ComputePortableCacheKeys(
+    const ir::Graph& graph, const std::vector<PortableSourceContent>& sources);
 
 }  // namespace bt::solver

@@ -57,6 +57,12 @@ struct Build {
     sources[local] = &tree;
     return ComputeCacheKeys(graph, sources);
   }
+  Result<std::vector<oci::Digest>> PortableKeys(const cache::ContextTree& tree, const std::string& dir) const {
+    cache::PortableContextDigests digests(tree, dir);
+    std::vector<PortableSourceContent> sources(graph.size());
+    sources[local] = &digests;
+    return ComputePortableCacheKeys(graph, sources);
+  }
 };
 
 TEST_CASE("a step's key follows only what it copies from the context", "[solver][cache_key]") {
@@ -128,6 +134,57 @@ TEST_CASE("a different op or platform is a different key", "[solver][cache_key]"
   const ir::VertexId w = b.graph.Add(arm);
   sources.resize(b.graph.size());
   CHECK(ComputeCacheKeys(b.graph, sources)[w] != a.Keys(tree)[a.first]);
+}
+
+// Portable keys (issue 8): what two machines with the same context compute alike, resting on
+// SHA-256 rather than XXH3-128.
+TEST_CASE("portable keys are the same for any copy of the context and follow only what is copied",
+          "[solver][cache_key]") {
+  Context a, b;
+  for (const Context* c : {&a, &b}) {
+    c->Write("app.txt", "app v1");
+    c->Write("conf", "conf v1");
+    c->Write("README", "docs");
+  }
+  const Build build;
+  const cache::ContextTree ta = a.Scan(), tb = b.Scan();
+  Result<std::vector<oci::Digest>> ka = build.PortableKeys(ta, a.dir.path());
+  Result<std::vector<oci::Digest>> kb = build.PortableKeys(tb, b.dir.path());
+  REQUIRE(ka.has_value());
+  REQUIRE(kb.has_value());
+  CHECK(*ka == *kb);
+  // Not the local keys: another hash of the content, another prefix.
+  CHECK((*ka)[build.first] != build.Keys(ta)[build.first]);
+  // A local source's own key leaves the context out: nothing exported rests on it.
+  b.Write("README", "more docs");
+  const cache::ContextTree readme = b.Scan();
+  Result<std::vector<oci::Digest>> after_readme = build.PortableKeys(readme, b.dir.path());
+  REQUIRE(after_readme.has_value());
+  CHECK(*after_readme == *ka);
+  b.Write("conf", "conf v2");
+  const cache::ContextTree conf = b.Scan();
+  Result<std::vector<oci::Digest>> after_conf = build.PortableKeys(conf, b.dir.path());
+  REQUIRE(after_conf.has_value());
+  CHECK((*after_conf)[build.first] == (*ka)[build.first]);
+  CHECK((*after_conf)[build.second] != (*ka)[build.second]);
+  // A missing source has a key too, as locally.
+  REQUIRE(::unlink((b.dir.path() + "/conf").c_str()) == 0);
+  const cache::ContextTree gone = b.Scan();
+  Result<std::vector<oci::Digest>> after_gone = build.PortableKeys(gone, b.dir.path());
+  REQUIRE(after_gone.has_value());
+  CHECK((*after_gone)[build.second] != (*ka)[build.second]);
+}
+
+TEST_CASE("a portable key is not made from a context that changed after its scan", "[solver][cache_key]") {
+  Context ctx;
+  ctx.Write("app.txt", "app v1");
+  ctx.Write("conf", "conf v1");
+  const Build build;
+  const cache::ContextTree tree = ctx.Scan();
+  ctx.Write("app.txt", "app v1, and more");
+  Result<std::vector<oci::Digest>> keys = build.PortableKeys(tree, ctx.dir.path());
+  REQUIRE_FALSE(keys.has_value());
+  CHECK(keys.error().code == ErrorCode::kFailedPrecondition);
 }
 
 }  // namespace
