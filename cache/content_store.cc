@@ -258,6 +258,20 @@ Result<std::uint64_t> ContentStore::Size(const oci::Digest& digest) const {
   return static_cast<std::uint64_t>(st.st_size);
 }
 
+Result<oci::Digest> ContentStore::Put(std::string_view bytes) const {
+  const oci::Digest digest = oci::Digest::Of(bytes);
+  if (Contains(digest)) return digest;
+  BT_ASSIGN_OR_RETURN(IngestWriter writer, BeginIngest("put " + digest.ToString()));
+  if (Contains(digest)) return digest;  // another writer stored it meanwhile
+  if (writer.offset() != 0) {
+    // A partial ingest of the same bytes, left by a crash: start over rather than trust it.
+    BT_TRY(writer.Abort());
+    BT_ASSIGN_OR_RETURN(writer, BeginIngest("put " + digest.ToString()));
+  }
+  BT_TRY(writer.Write(bytes));
+  return writer.Commit(bytes.size(), digest);
+}
+
 Result<std::string> ContentStore::ReadAll(const oci::Digest& digest, std::size_t max_bytes,
                                           std::string_view what) const {
   const std::string name = std::string(what) + " " + digest.ToString();

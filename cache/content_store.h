@@ -112,6 +112,9 @@ class ContentStore {
   // `what` and the digest.
   Result<std::string> ReadAll(const oci::Digest& digest, std::size_t max_bytes,
                               std::string_view what) const;
+  // Stores small `bytes` held in memory (a manifest, a config) as a blob, unless it is there;
+  // its digest (returned) is computed here. Errors as Commit's.
+  Result<oci::Digest> Put(std::string_view bytes) const;
   // The blob's size in bytes. kNotFound when absent, kDataLoss when not a regular file.
   Result<std::uint64_t> Size(const oci::Digest& digest) const;
   // Removes the blob. kNotFound when absent. Callers hold whatever lock keeps readers safe

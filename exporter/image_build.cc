@@ -10,35 +10,13 @@
 namespace bt::exporter {
 namespace {
 
-std::string LayerMediaType(oci::LayerCompression c, bool oci_types) {
-  switch (c) {
-    case oci::LayerCompression::kGzip:
-      return std::string(oci_types ? oci::media_type::kOciLayerGzip
-                                   : oci::media_type::kDockerLayerGzip);
-    case oci::LayerCompression::kZstd:
-      // Docker's types have no zstd layer; BuildKit writes the OCI one in both cases.
-      return std::string(oci::media_type::kOciLayerZstd);
-    case oci::LayerCompression::kUncompressed:
-      return std::string(oci_types ? oci::media_type::kOciLayer : oci::media_type::kDockerLayer);
-  }
-  return {};
-}
-
 // Stores `bytes` as a blob (unless present) and describes it.
 Result<oci::Descriptor> PutBlob(cache::CacheRoot& root, std::string media_type,
                                 std::string_view bytes) {
   oci::Descriptor d;
   d.media_type = std::move(media_type);
-  d.digest = oci::Digest::Of(bytes);
+  BT_ASSIGN_OR_RETURN(d.digest, root.content().Put(bytes));
   d.size = static_cast<std::int64_t>(bytes.size());
-  if (root.content().Contains(d.digest)) return d;
-  BT_ASSIGN_OR_RETURN(cache::IngestWriter writer, root.content().BeginIngest(d.digest.ToString()));
-  if (writer.offset() != 0) {
-    BT_TRY(writer.Abort());
-    BT_ASSIGN_OR_RETURN(writer, root.content().BeginIngest(d.digest.ToString()));
-  }
-  BT_TRY(writer.Write(bytes));
-  BT_TRY(writer.Commit(bytes.size(), d.digest));
   return d;
 }
 
@@ -93,6 +71,20 @@ std::string FormatImageTime(std::int64_t seconds, std::int64_t nanos) {
     out += f;
   }
   return out + "Z";
+}
+
+std::string LayerMediaType(oci::LayerCompression c, bool oci_types) {
+  switch (c) {
+    case oci::LayerCompression::kGzip:
+      return std::string(oci_types ? oci::media_type::kOciLayerGzip
+                                   : oci::media_type::kDockerLayerGzip);
+    case oci::LayerCompression::kZstd:
+      // Docker's types have no zstd layer; BuildKit writes the OCI one in both cases.
+      return std::string(oci::media_type::kOciLayerZstd);
+    case oci::LayerCompression::kUncompressed:
+      return std::string(oci_types ? oci::media_type::kOciLayer : oci::media_type::kDockerLayer);
+  }
+  return {};
 }
 
 std::vector<oci::Digest> BuiltImage::Blobs() const {

@@ -53,6 +53,9 @@ struct BuiltImage {
 Result<BuiltImage> BuildImage(cache::CacheRoot& root, const std::optional<std::string>& snapshot,
                               oci::ImageConfig config, const ImageOptions& options);
 
+// The media type of a layer compressed so, in OCI's types or Docker's v2 ones.
+std::string LayerMediaType(oci::LayerCompression compression, bool oci_media_types);
+
 // RFC 3339 in UTC as Go marshals a time.Time: seconds, then a fraction without trailing zeros.
 std::string FormatImageTime(std::int64_t seconds, std::int64_t nanos);
 

@@ -57,18 +57,8 @@ Result<oci::Descriptor> PutJson(cache::CacheRoot& root, std::string media_type,
                                 const std::string& bytes) {
   oci::Descriptor d;
   d.media_type = std::move(media_type);
-  d.digest = oci::Digest::Of(bytes);
+  BT_ASSIGN_OR_RETURN(d.digest, root.content().Put(bytes));
   d.size = static_cast<std::int64_t>(bytes.size());
-  std::size_t offset = 0;
-  BT_TRY(IngestStream(
-      root, d.digest.ToString(), d.digest,
-      [&](char* buf, std::size_t cap) -> Result<std::size_t> {
-        const std::size_t n = std::min(cap, bytes.size() - offset);
-        std::memcpy(buf, bytes.data() + offset, n);
-        offset += n;
-        return n;
-      },
-      nullptr));
   return d;
 }
 

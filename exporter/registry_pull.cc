@@ -10,17 +10,13 @@
 namespace bt::exporter {
 namespace {
 
-// Stores `bytes` as blob `digest` (checked) unless it is there already.
+// Stores a fetched manifest, whose digest the registry client has checked.
 Result<void> PutBytes(cache::ContentStore& content, const oci::Digest& digest, std::string_view bytes) {
-  if (content.Contains(digest)) return {};
-  BT_ASSIGN_OR_RETURN(cache::IngestWriter writer, content.BeginIngest(digest.ToString()));
-  if (writer.offset() != 0) {
-    BT_TRY(writer.Abort());
-    BT_ASSIGN_OR_RETURN(writer, content.BeginIngest(digest.ToString()));
+  BT_ASSIGN_OR_RETURN(const oci::Digest stored, content.Put(bytes));
+  if (stored != digest) {
+    return MakeError(ErrorCode::kDataLoss, "manifest " + digest.ToString() + " does not match its digest");
   }
-  BT_TRY(writer.Write(bytes));
-  return writer.Commit(bytes.size(), digest).has_value() ? Result<void>()
-                                                         : MakeError(ErrorCode::kDataLoss, "manifest " + digest.ToString() + " does not match its digest");
+  return {};
 }
 
 Result<void> FetchBlob(cache::ContentStore& content, oci::RegistryClient& registry,

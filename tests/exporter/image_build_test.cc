@@ -15,33 +15,13 @@
 #include "base/temp_dir.h"
 #include "cache/cache_root.h"
 #include "oci/manifest.h"
+#include "tests/support/snapshot_fixture.h"
 
 namespace bt::exporter {
 namespace {
 
-struct Fixture {
-  TempDir dir = *TempDir::Create("", "bt-image-build-");
-  cache::CacheRoot root = *cache::CacheRoot::Open(dir.path() + "/root");
-
-  // A committed snapshot whose diff holds `files` (name -> content).
-  std::string Snapshot(const std::optional<std::string>& parent,
-                       const std::vector<std::pair<std::string, std::string>>& files) {
-    const std::string id = *root.snapshots().Prepare(parent);
-    for (const auto& [name, content] : files) {
-      std::ofstream(root.snapshots().DiffPath(id) + "/" + name) << content;
-    }
-    REQUIRE(root.snapshots().Commit(id).has_value());
-    REQUIRE(root.db()
-                .Update([&](cache::WriteTxn& txn) {
-                  cache::SnapshotRecord s;
-                  s.id = id;
-                  s.parent = parent;
-                  s.kind = cache::SnapshotKind::kCommitted;
-                  return txn.PutSnapshot(s);
-                })
-                .has_value());
-    return id;
-  }
+struct Fixture : test::SnapshotFixture {
+  Fixture() : SnapshotFixture("bt-image-build-") {}
 };
 
 // The first field of a shell command's output.
