@@ -31,6 +31,9 @@ namespace bt::cache {
 
 inline constexpr std::string_view kCacheConfigMediaType =
     "application/vnd.buildtool.cache.config.v1+json";
+// The annotation of a cache manifest's layer naming its diffID (containerd's, as BuildKit's
+// cache layers carry it): what the layer must unpack to, known before it is fetched.
+inline constexpr std::string_view kUncompressedAnnotation = "containerd.io/uncompressed";
 
 // Caps on what an imported document may hold (SECURITY.md decision 7 style published limits).
 inline constexpr std::size_t kMaxCacheConfigBytes = 16u << 20;

@@ -64,7 +64,7 @@ Result<BuiltImage> BuildCacheManifest(cache::CacheRoot& root, const std::vector<
     d.media_type = LayerMediaType(b.compression, /*oci_media_types=*/true);
     d.digest = b.digest;
     d.size = b.size;
-    d.annotations[std::string(kUncompressedAnnotation)] = b.diff_id.ToString();
+    d.annotations[std::string(cache::kUncompressedAnnotation)] = b.diff_id.ToString();
     manifest.layers.push_back(std::move(d));
   }
   BuiltImage image;

@@ -23,9 +23,6 @@
 
 namespace bt::exporter {
 
-// The annotation naming a layer's diffID (containerd's, BuildKit's).
-inline constexpr std::string_view kUncompressedAnnotation = "containerd.io/uncompressed";
-
 struct CacheExportRecord {
   oci::Digest key;  // a portable key (solver/cache_key.h ComputePortableCacheKeys)
   // Per op output, the result's top snapshot; nullopt for an empty root filesystem.

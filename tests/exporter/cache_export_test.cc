@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "cache/cache_export_format.h"
+#include "cache/imported_cache.h"
 #include "oci/manifest.h"
 #include "tests/support/snapshot_fixture.h"
 
@@ -54,7 +55,7 @@ TEST_CASE("cache records become a manifest of their layers and a config that cha
     Result<LayerBlob> blob = ExportLayer(f.root, i == 0 ? base : i == 1 ? mid : top, {});
     REQUIRE(blob.has_value());
     CHECK(blob->digest == manifest->layers[i].digest);
-    CHECK(manifest->layers[i].annotations.at(std::string(kUncompressedAnnotation)) == blob->diff_id.ToString());
+    CHECK(manifest->layers[i].annotations.at(std::string(cache::kUncompressedAnnotation)) == blob->diff_id.ToString());
     CHECK(f.root.content().Contains(manifest->layers[i].digest));
   }
   // Records by key; outputs name the top of each chain.
@@ -76,6 +77,31 @@ TEST_CASE("a cache record without outputs is refused", "[exporter][cache]") {
   Result<BuiltImage> built = BuildCacheManifest(f.root, {{Key('d'), {}, ""}}, {});
   REQUIRE_FALSE(built.has_value());
   CHECK(built.error().code == ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("an exported cache reads back: each key's outputs as their layers and diffIDs", "[exporter][cache]") {
+  test::SnapshotFixture f("bt-cache-export-");
+  const std::string base = f.Snapshot(std::nullopt, {{"a", "first"}});
+  const std::string top = f.Snapshot(base, {{"b", "second"}});
+  Result<BuiltImage> built =
+      BuildCacheManifest(f.root, {{Key('d'), {top, std::nullopt}, "2026-11-29T14:00:00Z"}}, {});
+  REQUIRE(built.has_value());
+  Result<cache::ImportedCache> imported = cache::ImportedCache::Parse(built->manifest_json, built->config_json);
+  REQUIRE(imported.has_value());
+  CHECK(imported->size() == 1);
+  CHECK_FALSE(imported->Lookup(Key('e')).has_value());
+  const auto outputs = imported->Lookup(Key('d'));
+  REQUIRE(outputs.has_value());
+  REQUIRE(outputs->size() == 2);
+  CHECK((*outputs)[1].empty());
+  REQUIRE((*outputs)[0].size() == 2);
+  const std::string ids[] = {base, top};
+  for (std::size_t i = 0; i < 2; ++i) {
+    Result<LayerBlob> blob = ExportLayer(f.root, ids[i], {});
+    REQUIRE(blob.has_value());
+    CHECK((*outputs)[0][i].blob.digest == blob->digest);
+    CHECK((*outputs)[0][i].diff_id == blob->diff_id);
+  }
 }
 
 }  // namespace
