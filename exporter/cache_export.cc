@@ -67,17 +67,8 @@ Result<BuiltImage> BuildCacheManifest(cache::CacheRoot& root, const std::vector<
     d.annotations[std::string(cache::kUncompressedAnnotation)] = b.diff_id.ToString();
     manifest.layers.push_back(std::move(d));
   }
-  BuiltImage image;
-  image.config_json = cache::SerializeCacheConfig(config);
-  image.config.media_type = std::string(cache::kCacheConfigMediaType);
-  image.config.digest = oci::Digest::Of(image.config_json);
-  image.config.size = static_cast<std::int64_t>(image.config_json.size());
-  manifest.config = image.config;
-  image.layers = manifest.layers;
-  image.manifest_json = oci::SerializeManifest(manifest);
-  image.manifest.media_type = manifest.media_type;
-  image.manifest.digest = oci::Digest::Of(image.manifest_json);
-  image.manifest.size = static_cast<std::int64_t>(image.manifest_json.size());
+  BuiltImage image = BuiltImage::Describe(std::string(cache::kCacheConfigMediaType),
+                                          cache::SerializeCacheConfig(config), std::move(manifest));
   if (options.hold) {
     BT_TRY(options.hold(image.Blobs()));
     // A prune between a layer's commit and the hold may have taken it.

@@ -87,6 +87,22 @@ std::string LayerMediaType(oci::LayerCompression c, bool oci_types) {
   return {};
 }
 
+BuiltImage BuiltImage::Describe(std::string config_media_type, std::string config_json,
+                                oci::ImageManifest manifest) {
+  BuiltImage image;
+  image.config_json = std::move(config_json);
+  image.config.media_type = std::move(config_media_type);
+  image.config.digest = oci::Digest::Of(image.config_json);
+  image.config.size = static_cast<std::int64_t>(image.config_json.size());
+  manifest.config = image.config;
+  image.layers = manifest.layers;
+  image.manifest_json = oci::SerializeManifest(manifest);
+  image.manifest.media_type = manifest.media_type;
+  image.manifest.digest = oci::Digest::Of(image.manifest_json);
+  image.manifest.size = static_cast<std::int64_t>(image.manifest_json.size());
+  return image;
+}
+
 std::vector<oci::Digest> BuiltImage::Blobs() const {
   std::vector<oci::Digest> out;
   for (const oci::Descriptor& l : layers) out.push_back(l.digest);
@@ -146,16 +162,9 @@ Result<BuiltImage> BuildImage(cache::CacheRoot& root, const std::optional<std::s
   config.diff_ids.clear();
   for (const LayerBlob& l : layers) config.diff_ids.push_back(l.diff_id);
 
-  BuiltImage image;
-  image.config_json = oci::SerializeImageConfig(config);
-  image.config.media_type = std::string(options.oci_media_types ? oci::media_type::kOciConfig
-                                                                : oci::media_type::kDockerConfig);
-  image.config.digest = oci::Digest::Of(image.config_json);
-  image.config.size = static_cast<std::int64_t>(image.config_json.size());
   oci::ImageManifest manifest;
   manifest.media_type = std::string(options.oci_media_types ? oci::media_type::kOciManifest
                                                             : oci::media_type::kDockerManifest);
-  manifest.config = image.config;
   for (const LayerBlob& l : layers) {
     oci::Descriptor d;
     d.media_type = LayerMediaType(l.compression, options.oci_media_types);
@@ -163,11 +172,9 @@ Result<BuiltImage> BuildImage(cache::CacheRoot& root, const std::optional<std::s
     d.size = l.size;
     manifest.layers.push_back(d);
   }
-  image.layers = manifest.layers;
-  image.manifest_json = oci::SerializeManifest(manifest);
-  image.manifest.media_type = manifest.media_type;
-  image.manifest.digest = oci::Digest::Of(image.manifest_json);
-  image.manifest.size = static_cast<std::int64_t>(image.manifest_json.size());
+  BuiltImage image = BuiltImage::Describe(
+      std::string(options.oci_media_types ? oci::media_type::kOciConfig : oci::media_type::kDockerConfig),
+      oci::SerializeImageConfig(config), std::move(manifest));
 
   if (options.hold) {
     // Every blob of the image in one transaction, before the config and manifest are stored

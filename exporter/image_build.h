@@ -45,6 +45,10 @@ struct BuiltImage {
   std::string config_json;
   // Every blob of the image, layers first, then config and manifest.
   std::vector<oci::Digest> Blobs() const;
+  // The image whose config is `config_json` and whose manifest is `manifest` (its layers and
+  // media type set; its config descriptor is made here): descriptors and bytes, nothing stored.
+  static BuiltImage Describe(std::string config_media_type, std::string config_json,
+                             oci::ImageManifest manifest);
 };
 
 // `snapshot` is the result's top snapshot (nullopt: an empty image, FROM scratch and nothing
