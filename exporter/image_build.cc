@@ -195,7 +195,7 @@ Result<BuiltImage> BuildImage(cache::CacheRoot& root, const std::optional<std::s
     }
   }
   BT_ASSIGN_OR_RETURN(image.config, PutBlob(root, image.config.media_type, image.config_json));
-  BT_ASSIGN_OR_RETURN(image.manifest, PutBlob(root, manifest.media_type, image.manifest_json));
+  BT_ASSIGN_OR_RETURN(image.manifest, PutBlob(root, image.manifest.media_type, image.manifest_json));
   image.manifest.platform = config.platform;
   return image;
 }

@@ -101,6 +101,11 @@ TEST_CASE("an empty diff stays a layer of the image, as docker 20.10's BuildKit 
   REQUIRE(manifest.has_value());
   CHECK(manifest->layers == image->layers);
   CHECK(manifest->media_type == oci::media_type::kOciManifest);
+  // The descriptors say what they describe: an index names the manifest by this one.
+  CHECK(image->manifest.media_type == oci::media_type::kOciManifest);
+  CHECK(image->manifest.digest == oci::Digest::Of(image->manifest_json));
+  CHECK(image->config.media_type == oci::media_type::kOciConfig);
+  CHECK(image->config.digest == oci::Digest::Of(image->config_json));
   Result<oci::ImageConfig> written = oci::ParseImageConfig(image->config_json);
   REQUIRE(written.has_value());
   REQUIRE(written->diff_ids.size() == 3);
