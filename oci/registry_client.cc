@@ -428,6 +428,9 @@ Result<void> RegistryClient::GetBlob(const Reference& ref, const Digest& digest,
                                      const std::function<Result<void>(std::string_view)>& sink) {
   const std::string what = ref.FamiliarString() + ": blob " + digest.ToString();
   std::uint64_t position = offset;  // bytes the sink has
+  // An interrupted download that had every byte (cut off before its commit): nothing to ask
+  // for, and a Range from the end would be refused (416). The caller's digest check decides.
+  if (position >= size) return {};
   for (int attempt = 0;; ++attempt) {
     std::vector<std::pair<std::string, std::string>> headers;
     if (position > 0) headers.emplace_back("Range", "bytes=" + std::to_string(position) + "-");

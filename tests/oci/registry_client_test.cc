@@ -101,6 +101,12 @@ TEST_CASE("a blob is streamed, an error page is never passed on as the blob", "[
   });
   CHECK(r.error().code == ErrorCode::kNotFound);
   CHECK(leaked.empty());
+  // A download that already holds every byte asks the registry for nothing.
+  const std::size_t asked = server.Requests().size();
+  REQUIRE(client.GetBlob(Ref(server, "app:1"), Digest::Of(blob.body), blob.body.size(), blob.body.size(),
+                         [&](std::string_view) -> Result<void> { return {}; })
+              .has_value());
+  CHECK(server.Requests().size() == asked);
 }
 
 TEST_CASE("a Bearer challenge is answered with a token request, once", "[oci][registry]") {
