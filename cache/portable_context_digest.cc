@@ -135,6 +135,10 @@ Result<oci::Digest> PortableContextDigests::NodeDigest(std::uint32_t index) {
 Result<oci::Digest> PortableContextDigests::DigestOf(std::string_view selector,
                                                      ContextTree::FinalSymlink final) {
   BT_ASSIGN_OR_RETURN(const ContextTree::Selected selected, tree_.Select(selector, final));
+  return DigestOf(selected);
+}
+
+Result<oci::Digest> PortableContextDigests::DigestOf(const ContextTree::Selected& selected) {
   if (!selected.glob) return NodeDigest(selected.matches[0].second);
   // As ChecksumOf's glob encoding: 'G', then per match u32 path length, path, digest.
   std::string buf = "G";

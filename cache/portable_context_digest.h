@@ -37,6 +37,8 @@ class PortableContextDigests {
   // ChecksumOf's, and kIo / kFailedPrecondition for a file that cannot be read again.
   Result<oci::Digest> DigestOf(std::string_view selector,
                                ContextTree::FinalSymlink final = ContextTree::FinalSymlink::kAsLink);
+  // The same for a selection already made (ContextTree::Select): only reading errors.
+  Result<oci::Digest> DigestOf(const ContextTree::Selected& selected);
 
   const ContextTree& tree() const { return tree_; }
   // Bytes of file content hashed so far (each file once).

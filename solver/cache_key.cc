@@ -134,12 +134,13 @@ Result<void> PutPortableSelection(std::string* out, cache::PortableContextDigest
   out->push_back(follow ? 1 : 0);
   const auto final = follow ? ContextTree::FinalSymlink::kFollow : ContextTree::FinalSymlink::kAsLink;
   // What names nothing is keyed by why, as locally; failing to read what is there is an error.
-  if (Result<ContextTree::Selected> selected = context.tree().Select(selector, final); !selected) {
+  const Result<ContextTree::Selected> selected = context.tree().Select(selector, final);
+  if (!selected) {
     out->push_back(0);
     PutStr(out, selected.error().message);
     return {};
   }
-  BT_ASSIGN_OR_RETURN(const oci::Digest digest, context.DigestOf(selector, final));
+  BT_ASSIGN_OR_RETURN(const oci::Digest digest, context.DigestOf(*selected));
   out->push_back(1);
   PutDigest(out, digest);
   return {};
